@@ -1,0 +1,50 @@
+// INIT and DESTROY.
+//
+// What we ask of the kernel, and why:
+//   EXPORT_SUPPORT   "." and ".." lookups for NFS reconnection (DESIGN s7)
+//   POSIX_ACL        with default_permissions, the kernel enforces ACLs
+//   ASYNC_READ, AUTO_INVAL_DATA, READDIRPLUS(_AUTO), ATOMIC_O_TRUNC,
+//   IOCTL_DIR        libfuse defaults, kept
+// Never FUSE_REQUEST_TIMEOUT (libfuse 3.14 cannot ask for it anyway): the
+// kernel would abort the connection while no server runs.
+// A resumed server must get the same answer as the first one, so it asks
+// for exactly the recorded capabilities (session.cc compares the replies).
+
+#include "fuse/op_handlers.h"
+#include "fuse/server.h"
+#include "util/log.h"
+
+namespace ext4fh {
+namespace {
+
+constexpr unsigned kMaxWrite = 1 << 20;
+
+void WantIfCapable(fuse_conn_info* conn, unsigned cap) {
+  if (conn->capable & cap) {
+    conn->want |= cap;
+  }
+}
+
+}  // namespace
+
+void Server::Negotiate(fuse_conn_info* conn) {
+  conn->max_write = kMaxWrite;
+  conn->time_gran = 1;
+  if (resume_want_) {
+    conn->want = static_cast<unsigned>(*resume_want_);
+  } else {
+    WantIfCapable(conn, FUSE_CAP_EXPORT_SUPPORT);
+    if (config_.default_permissions) {
+      WantIfCapable(conn, FUSE_CAP_POSIX_ACL);
+    }
+  }
+  negotiated_want_ = conn->want;
+}
+
+void Init(void* userdata, fuse_conn_info* conn) {
+  static_cast<Server*>(userdata)->Negotiate(conn);
+}
+
+void Destroy(void*) {}
+
+}  // namespace ext4fh

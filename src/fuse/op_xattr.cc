@@ -1,0 +1,73 @@
+// GETXATTR and LISTXATTR.
+//
+// Size negotiation as the kernel expects: a request with size 0 asks for the
+// length only; a value longer than `size` answers ERANGE.
+
+#include "fuse/op_handlers.h"
+
+#include <unistd.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuse/node_claim.h"
+#include "fuse/reply.h"
+#include "fuse/server.h"
+
+namespace ext4fh {
+namespace {
+
+constexpr std::string_view kUserPrefix = "user.";
+
+Result<std::string> DoGetXattr(fuse_req_t req, fuse_ino_t ino,
+                               std::string_view name) {
+  Server& server = ServerOf(req);
+  ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
+  if (name.starts_with(kUserPrefix)) {
+    RETURN_IF_ERROR(server.CheckAccess(req, claim, R_OK));
+  }
+  return server.image().GetXattr(claim, name);
+}
+
+Result<std::string> DoListXattr(fuse_req_t req, fuse_ino_t ino) {
+  ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
+  bool privileged = fuse_req_ctx(req)->uid == 0;
+  ASSIGN_OR_RETURN(std::vector<std::string> names,
+                   ServerOf(req).image().ListXattrs(claim, privileged));
+  std::string list;
+  for (const std::string& name : names) {
+    list.append(name).push_back('\0');
+  }
+  return list;
+}
+
+// Answers `value` under the size rules.
+void AnswerSized(Reply& reply, const Result<std::string>& value, size_t size) {
+  if (!value.ok()) {
+    return reply.Error(value.status());
+  }
+  if (size == 0) {
+    return reply.XattrSize(value->size());
+  }
+  if (value->size() > size) {
+    return reply.Errno(ERANGE);
+  }
+  reply.Buf(*value);
+}
+
+}  // namespace
+
+void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  Guarded(req, "getxattr", [&](Reply& reply) {
+    AnswerSized(reply, DoGetXattr(req, ino, name), size);
+  });
+}
+
+void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Guarded(req, "listxattr", [&](Reply& reply) {
+    AnswerSized(reply, DoListXattr(req, ino), size);
+  });
+}
+
+}  // namespace ext4fh

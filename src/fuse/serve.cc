@@ -1,0 +1,129 @@
+#include "fuse/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <memory>
+#include <thread>
+
+#include "fuse/node_claim.h"
+#include "fuse/session.h"
+#include "fuse/shared_state.h"
+#include "util/log.h"
+
+namespace ext4fh {
+namespace {
+
+Result<std::unique_ptr<Image>> OpenImage(const ServerConfig& config) {
+  ImageOptions options;
+  options.open.path = config.image_path;
+  options.open.offset = config.offset;
+  options.open.read_write = config.read_write;
+  options.write_required = config.write_required;
+  return Image::Open(options);
+}
+
+// Checks every inode the kernel holds against the image. Stale ones lose
+// their cached pages and attributes; the rest have their attributes dropped
+// too, since a repair may have changed them.
+Status Revalidate(Server& server, Session& session, SharedState& state) {
+  std::vector<uint64_t> nodeids;
+  server.nodes().ForEach([&](uint64_t id, uint64_t) { nodeids.push_back(id); });
+  uint64_t stale = 0;
+  for (uint64_t nodeid : nodeids) {
+    Result<NodeClaim> claim = ClaimFor(nodeid);
+    bool is_stale = !claim.ok() ||
+                    server.image().GetAttr(*claim).err() == ESTALE;
+    if (is_stale) {
+      server.MarkStale(nodeid);
+      ++stale;
+    }
+    RETURN_IF_ERROR(session.InvalidateInode(nodeid));
+  }
+  state.counters().stale_inodes_marked.fetch_add(stale);
+  LOG(INFO) << "Revalidated " << nodeids.size() << " cached inodes, " << stale
+            << " stale";
+  return OkStatus();
+}
+
+Status Resume(Server& server, Session& session, SharedState& state) {
+  server.set_resume_want(state.init_want());
+  RETURN_IF_ERROR(session.Init(state, StartMode::kResume));
+  RETURN_IF_ERROR(session.Resend());
+  RETURN_IF_ERROR(Revalidate(server, session, state));
+  return session.IncrementEpoch();
+}
+
+// Stops the session on SIGTERM/SIGINT. The signals are blocked in every
+// thread, and this one waits for them.
+std::thread StartSignalThread(Session& session, sigset_t signals) {
+  return std::thread([&session, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGUSR2) {
+      LOG(INFO) << "Stopping on signal " << sig;
+    }
+    session.Stop();
+  });
+}
+
+int Serve(Server& server, Session& session) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR2);  // sent to ourselves to end the waiter
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread waiter = StartSignalThread(session, signals);
+  Status st = session.Run(server.config().threads);
+  pthread_kill(waiter.native_handle(), SIGUSR2);
+  waiter.join();
+  if (!st.ok()) {
+    LOG(ERROR) << "Cannot serve: " << st.ToString();
+    return kServerFailed;
+  }
+  return kServerDone;
+}
+
+}  // namespace
+
+int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
+  Result<std::unique_ptr<SharedState>> state = SharedState::Attach(state_fd);
+  if (!state.ok()) {
+    LOG(ERROR) << "Cannot attach state: " << state.status().ToString();
+    return kServerFailed;
+  }
+  Result<std::unique_ptr<Image>> image = OpenImage(config);
+  if (!image.ok()) {
+    LOG(ERROR) << "Cannot open image: " << image.status().ToString();
+    return kServerRefused;
+  }
+  Result<NodeTable*> nodes = (*state)->nodes();
+  if (!nodes.ok()) {
+    LOG(ERROR) << "Cannot map node table: " << nodes.status().ToString();
+    return kServerFailed;
+  }
+  Server server(config, **image, **nodes);
+  Result<std::unique_ptr<Session>> session =
+      Session::Create(server, fuse_fd, config.debug);
+  if (!session.ok()) {
+    LOG(ERROR) << session.status().ToString();
+    return kServerFailed;
+  }
+  Status st = (*state)->has_init_reply()
+                  ? Resume(server, **session, **state)
+                  : (*session)->Init(**state, StartMode::kFresh);
+  if (!st.ok()) {
+    LOG(ERROR) << "Cannot start session: " << st.ToString();
+    return kServerFailed;
+  }
+  int exit_code = Serve(server, **session);
+  st = (*image)->Close();
+  if (!st.ok()) {
+    LOG(ERROR) << "Cannot flush image: " << st.ToString();
+    return kServerFailed;
+  }
+  return exit_code;
+}
+
+}  // namespace ext4fh

@@ -1,0 +1,84 @@
+#include "fuse/server.h"
+
+#include <unistd.h>
+
+#include <vector>
+
+#include "fuse/node_claim.h"
+
+namespace ext4fh {
+
+Server& ServerOf(fuse_req_t req) {
+  return *static_cast<Server*>(fuse_req_userdata(req));
+}
+
+struct stat Server::StatFor(const Attr& a) const {
+  struct stat st {};
+  st.st_ino = a.ino;
+  st.st_mode = a.mode;
+  st.st_nlink = a.nlink;
+  st.st_uid = a.uid;
+  st.st_gid = a.gid;
+  st.st_rdev = a.rdev;
+  st.st_size = static_cast<off_t>(a.size);
+  st.st_blocks = static_cast<blkcnt_t>(a.blocks);
+  st.st_blksize = a.blksize;
+  st.st_atim = a.atime;
+  st.st_mtim = a.mtime;
+  st.st_ctim = a.ctime;
+  return st;
+}
+
+fuse_entry_param Server::CountedEntry(const Attr& attr) {
+  NodeId id = NodeIdFor(attr);
+  fuse_entry_param e{};
+  e.ino = EncodeNodeId(id);
+  e.generation = id.generation;
+  e.attr = StatFor(attr);
+  e.attr_timeout = config_.attr_timeout;
+  e.entry_timeout = config_.entry_timeout;
+  nodes_.Add(e.ino, 1);
+  return e;
+}
+
+fuse_entry_param Server::NegativeEntry() const {
+  fuse_entry_param e{};
+  e.entry_timeout = config_.entry_timeout;
+  return e;
+}
+
+Credentials Server::CredentialsOf(fuse_req_t req, bool with_groups) const {
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  Credentials cred{ctx->uid, ctx->gid, {}};
+  if (with_groups) {
+    std::vector<gid_t> groups(64);
+    int n = fuse_req_getgroups(req, static_cast<int>(groups.size()),
+                               groups.data());
+    if (n > static_cast<int>(groups.size())) {
+      groups.resize(n);
+      n = fuse_req_getgroups(req, n, groups.data());
+    }
+    groups.resize(n > 0 ? n : 0);
+    cred.groups = std::move(groups);
+  }
+  return cred;
+}
+
+void Server::MarkStale(uint64_t nodeid) {
+  std::lock_guard lock(stale_mu_);
+  marked_stale_.insert(nodeid);
+}
+
+bool Server::IsMarkedStale(uint64_t nodeid) const {
+  std::lock_guard lock(stale_mu_);
+  return marked_stale_.contains(nodeid);
+}
+
+Status Server::CheckAccess(fuse_req_t req, const InodeClaim& claim, int mask) {
+  if (config_.default_permissions) {
+    return OkStatus();
+  }
+  return image_.Access(claim, CredentialsOf(req, true), mask);
+}
+
+}  // namespace ext4fh

@@ -1,0 +1,87 @@
+#pragma once
+
+// The state every op handler reaches through fuse_req_userdata(): the
+// configuration, the image and the node table. No op handler keeps state of
+// its own (STYLE section 6).
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "fuse/node_table.h"
+#include "image/access.h"
+#include "image/image.h"
+#include "image/types.h"
+#include "util/status.h"
+
+namespace ext4fh {
+
+struct ServerConfig {
+  std::string image_path;
+  uint64_t offset = 0;
+  bool read_write = false;          // rw requested (the default)
+  bool write_required = false;      // rw given explicitly
+  bool default_permissions = false; // the kernel checks permissions
+  bool allow_other = false;
+  double attr_timeout = 1.0;
+  double entry_timeout = 1.0;
+  ErrorsPolicy errors = ErrorsPolicy::kContinue;
+  bool debug = false;
+  int threads = 2;
+};
+
+class Server {
+ public:
+  Server(const ServerConfig& config, Image& image, NodeTable& nodes)
+      : config_(config), image_(image), nodes_(nodes) {}
+
+  // Chooses the connection's capabilities in the INIT callback. A resumed
+  // server asks for exactly `resume_want`, what the first server got.
+  void Negotiate(fuse_conn_info* conn);
+  void set_resume_want(uint64_t want) { resume_want_ = want; }
+  // What Negotiate() asked for (FUSE_CAP_* bits).
+  uint64_t negotiated_want() const { return negotiated_want_; }
+
+  // Records that revalidation after a restart found `nodeid` stale: its
+  // next GETATTR answers an invalid attribute so the kernel marks the inode
+  // bad (DESIGN section 4).
+  void MarkStale(uint64_t nodeid);
+  bool IsMarkedStale(uint64_t nodeid) const;
+
+  const ServerConfig& config() const { return config_; }
+  Image& image() { return image_; }
+  NodeTable& nodes() { return nodes_; }
+
+  // The kernel entry for an inode, counted in the node table: call it only
+  // right before the reply that hands the entry to the kernel.
+  fuse_entry_param CountedEntry(const Attr& attr);
+  // A negative entry (ino 0), cached by the kernel for entry_timeout.
+  fuse_entry_param NegativeEntry() const;
+  struct stat StatFor(const Attr& attr) const;
+
+  // The caller's credentials; supplementary groups only if `with_groups`
+  // (reading them costs a /proc lookup).
+  Credentials CredentialsOf(fuse_req_t req, bool with_groups) const;
+  // Checks `mask` access for the caller when the kernel does not (mounts
+  // without default_permissions). OK otherwise.
+  Status CheckAccess(fuse_req_t req, const InodeClaim& claim, int mask);
+
+ private:
+  ServerConfig config_;
+  Image& image_;
+  NodeTable& nodes_;
+  std::optional<uint64_t> resume_want_;
+  mutable std::mutex stale_mu_;
+  std::unordered_set<uint64_t> marked_stale_;
+  uint64_t negotiated_want_ = 0;
+};
+
+Server& ServerOf(fuse_req_t req);
+
+}  // namespace ext4fh

@@ -1,0 +1,72 @@
+#pragma once
+
+// State that must outlive the server (DESIGN section 4), in a memfd the
+// keeper creates and keeps open, and every server maps:
+//   - the INIT record: the raw FUSE_INIT request as the kernel sent it, and
+//     the reply the first server gave, so a later server can prime libfuse
+//     with the same request and check it negotiates the same result;
+//   - counters that `ext4fh ctl status` reports;
+//   - the node table (node_table.h).
+// The header is plain data plus lock-free atomics, so both processes can
+// use it at once.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "fuse/node_table.h"
+#include "util/scoped_fd.h"
+#include "util/status.h"
+
+namespace ext4fh {
+
+struct StateCounters {
+  std::atomic<uint64_t> restarts;
+  std::atomic<uint64_t> stale_inodes_marked;
+  std::atomic<uint64_t> inflight_resent;
+  std::atomic<int64_t> server_pid;
+  std::atomic<int64_t> last_exit;  // wait status of the last server exit; -1: none
+};
+
+class SharedState {
+ public:
+  static constexpr size_t kMaxInitSize = 1024;
+
+  // A new, empty state in a fresh memfd (keeper side).
+  static Result<std::unique_ptr<SharedState>> Create();
+  // Maps the state in memfd `fd`, which the caller keeps open (server side).
+  static Result<std::unique_ptr<SharedState>> Attach(int fd);
+
+  SharedState(const SharedState&) = delete;
+  SharedState& operator=(const SharedState&) = delete;
+  ~SharedState();
+
+  int fd() const { return fd_; }
+
+  // Records the raw FUSE_INIT request. REQUIRES: size <= kMaxInitSize.
+  void SetInitRequest(std::span<const char> request);
+  std::span<const char> init_request() const;
+  // Records the first server's reply to it and the capabilities it wanted.
+  void SetInitReply(std::span<const char> reply, uint64_t want);
+  bool has_init_reply() const;
+  std::span<const char> init_reply() const;
+  uint64_t init_want() const;
+
+  StateCounters& counters();
+
+  // The node table; maps it on first use.
+  Result<NodeTable*> nodes();
+
+ private:
+  struct Header;
+  SharedState(ScopedFd owned, int fd, Header* header);
+
+  ScopedFd owned_fd_;  // set when this object created the memfd
+  int fd_;
+  Header* header_;
+  std::unique_ptr<NodeTable> nodes_;
+};
+
+}  // namespace ext4fh

@@ -1,0 +1,98 @@
+#include "image/filesystem.h"
+
+#include <ext2fs/ext2_err.h>
+
+#include <mutex>
+#include <utility>
+
+#include "image/errcode.h"
+#include "util/log.h"
+
+namespace ext4fh {
+namespace {
+
+void RegisterErrorTable() {
+  static std::once_flag once;
+  std::call_once(once, [] { initialize_ext2_error_table(); });
+}
+
+std::string OpenFailureReason(errcode_t code) {
+  switch (code) {
+    case EXT2_ET_BAD_MAGIC:
+      return "not an ext2/ext3/ext4 filesystem";
+    case EXT2_ET_SHORT_READ:
+      return "image is truncated";
+    case EXT2_ET_UNSUPP_FEATURE:
+    case EXT2_ET_RO_UNSUPP_FEATURE:
+      return "filesystem has features that libext2fs cannot handle";
+    default:
+      return ErrcodeMessage(code);
+  }
+}
+
+}  // namespace
+
+Result<Filesystem> Filesystem::Open(const OpenOptions& options) {
+  RegisterErrorTable();
+  int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP;
+  if (options.read_write) {
+    flags |= EXT2_FLAG_RW;
+  }
+  std::string io_options;
+  if (options.offset != 0) {
+    io_options = "offset=" + std::to_string(options.offset);
+  }
+  ext2_filsys fs = nullptr;
+  errcode_t code = ext2fs_open2(
+      options.path.c_str(), io_options.empty() ? nullptr : io_options.c_str(),
+      flags, 0, 0, unix_io_manager, &fs);
+  if (code != 0) {
+    return Status::Error(ErrnoFromErrcode(code),
+                         options.path + ": " + OpenFailureReason(code), code);
+  }
+  Filesystem result(fs);
+  code = io_channel_set_options(fs->io, "cache=off");
+  if (code == 0) {
+    code = ext2fs_read_bitmaps(fs);
+  }
+  if (code != 0) {
+    return Status::Error(ErrnoFromErrcode(code),
+                         options.path + ": cannot read allocation bitmaps: " +
+                             ErrcodeMessage(code),
+                         code);
+  }
+  return result;
+}
+
+Filesystem::Filesystem(Filesystem&& other) noexcept
+    : fs_(std::exchange(other.fs_, nullptr)) {}
+
+Filesystem& Filesystem::operator=(Filesystem&& other) noexcept {
+  if (this != &other) {
+    (void)Close();
+    fs_ = std::exchange(other.fs_, nullptr);
+  }
+  return *this;
+}
+
+Filesystem::~Filesystem() {
+  Status st = Close();
+  if (!st.ok()) {
+    LOG(ERROR) << "Cannot close filesystem: " << st.ToString();
+  }
+}
+
+Status Filesystem::Close() {
+  if (fs_ == nullptr) {
+    return OkStatus();
+  }
+  ext2_filsys fs = std::exchange(fs_, nullptr);
+  errcode_t code = ext2fs_close2(fs, 0);
+  if (code != 0) {
+    ext2fs_free(fs);
+    return StatusFromErrcode(code, "cannot flush and close filesystem");
+  }
+  return OkStatus();
+}
+
+}  // namespace ext4fh

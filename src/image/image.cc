@@ -1,0 +1,278 @@
+#include "image/image.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "image/directory.h"
+#include "image/errcode.h"
+#include "image/features.h"
+#include "image/file_data.h"
+#include "image/fs_stats.h"
+#include "image/inode.h"
+#include "image/xattr.h"
+#include "util/log.h"
+
+namespace ext4fh {
+namespace {
+
+Status Stale(const InodeClaim& claim) {
+  return Status::Error(ESTALE, "stale handle for inode " +
+                                   std::to_string(claim.ino()));
+}
+
+Status RefuseReason(const std::string& path, ext2_super_block& sb,
+                    bool read_write) {
+  FeatureVerdict features = CheckFeatures(sb);
+  if (!features.can_read) {
+    return Status::Error(EOPNOTSUPP, path + ": unsupported filesystem features: " +
+                                         features.blocking_read);
+  }
+  if (sb.s_state & EXT2_ERROR_FS) {
+    return Status::Error(EUCLEAN, path + ": filesystem has errors recorded; "
+                                         "run e2fsck first");
+  }
+  if (read_write && ext2fs_has_feature_journal_needs_recovery(&sb)) {
+    return Status::Error(EUCLEAN, path + ": journal needs recovery; run "
+                                         "e2fsck first or mount with -o ro");
+  }
+  return OkStatus();
+}
+
+// Decides read-only or read-write from the features and the request.
+Result<bool> DecideReadOnly(const ImageOptions& options,
+                            const ext2_super_block& sb) {
+  if (!options.open.read_write) {
+    return true;
+  }
+  FeatureVerdict features = CheckFeatures(sb);
+  if (features.can_write) {
+    return false;
+  }
+  if (options.write_required) {
+    return Status::Error(EROFS, options.open.path +
+                                    ": cannot write filesystems with features: " +
+                                    features.blocking_write +
+                                    "; mount with -o ro");
+  }
+  LOG(WARNING) << options.open.path << ": serving read-only because ext4fh "
+               << "cannot write features: " << features.blocking_write;
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Image>> Image::Open(const ImageOptions& options) {
+  OpenOptions probe = options.open;
+  probe.read_write = false;
+  ASSIGN_OR_RETURN(Filesystem ro_fs, Filesystem::Open(probe));
+  ASSIGN_OR_RETURN(bool read_only, DecideReadOnly(options, *ro_fs->super));
+  RETURN_IF_ERROR(RefuseReason(options.open.path, *ro_fs->super, !read_only));
+  Filesystem fs = std::move(ro_fs);
+  if (!read_only) {
+    RETURN_IF_ERROR(fs.Close());
+    OpenOptions rw = options.open;
+    rw.read_write = true;
+    ASSIGN_OR_RETURN(fs, Filesystem::Open(rw));
+  }
+  ASSIGN_OR_RETURN(uint64_t overhead, ComputeOverheadBlocks(fs.get()));
+  return std::unique_ptr<Image>(new Image(std::move(fs), read_only, overhead));
+}
+
+Image::Image(Filesystem fs, bool read_only, uint64_t overhead)
+    : fs_(std::move(fs)), read_only_(read_only), overhead_blocks_(overhead) {
+  range_.inodes_count = fs_->super->s_inodes_count;
+  range_.first_ino = EXT2_FIRST_INODE(fs_->super);
+  LoadOrphans();
+}
+
+Image::~Image() {
+  Status st = Close();
+  if (!st.ok()) {
+    LOG(ERROR) << "Cannot close image: " << st.ToString();
+  }
+}
+
+uint32_t Image::block_size() const {
+  return fs_.get() ? fs_->blocksize : 0;
+}
+
+// Walks the classic orphan chain (s_last_orphan, linked through i_dtime).
+void Image::LoadOrphans() {
+  uint32_t ino = fs_->super->s_last_orphan;
+  for (uint32_t steps = 0; ino != 0 && steps < range_.inodes_count; ++steps) {
+    if (ino > range_.inodes_count || !orphans_.insert(ino).second) {
+      break;
+    }
+    Result<ext2_inode_large> inode = ReadInode(fs_.get(), ino);
+    if (!inode.ok()) {
+      break;
+    }
+    ino = inode->i_dtime;
+  }
+}
+
+Result<ext2_inode_large> Image::Resolve(const InodeClaim& claim) {
+  if (fs_.get() == nullptr) {
+    return Status::Error(EIO, "image closed");
+  }
+  if (!claim.InRange(range_)) {
+    return Stale(claim);
+  }
+  InodeState state;
+  state.allocated = ext2fs_test_inode_bitmap2(fs_->inode_map, claim.ino());
+  if (!state.allocated) {
+    return Stale(claim);
+  }
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), claim.ino()));
+  state.links_count = inode.i_links_count;
+  state.orphan = orphans_.contains(claim.ino());
+  state.generation = inode.i_generation;
+  if (!claim.Matches(state)) {
+    return Stale(claim);
+  }
+  return inode;
+}
+
+Result<Attr> Image::GetAttr(const InodeClaim& claim) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  return DecodeAttr(fs_.get(), claim.ino(), inode);
+}
+
+Result<Attr> Image::ReadLinkedAttr(uint32_t ino) {
+  if (ino < EXT2_ROOT_INO || ino > range_.inodes_count ||
+      !ext2fs_test_inode_bitmap2(fs_->inode_map, ino)) {
+    return Status::Error(EUCLEAN, "entry points to free inode " +
+                                      std::to_string(ino));
+  }
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+  if (inode.i_links_count == 0 && !orphans_.contains(ino)) {
+    return Status::Error(EUCLEAN, "entry points to deleted inode " +
+                                      std::to_string(ino));
+  }
+  return DecodeAttr(fs_.get(), ino, inode);
+}
+
+Result<Attr> Image::LookupLocked(uint32_t dir_ino, ext2_inode_large& dir,
+                                 std::string_view name) {
+  if (!LINUX_S_ISDIR(dir.i_mode)) {
+    return Status::Error(ENOTDIR);
+  }
+  if (name == ".") {
+    return DecodeAttr(fs_.get(), dir_ino, dir);
+  }
+  Directory directory(fs_.get(), dir_ino, dir);
+  uint32_t target = 0;
+  if (name == "..") {
+    ASSIGN_OR_RETURN(target, directory.Parent());
+  } else {
+    ASSIGN_OR_RETURN(target, directory.Find(name));
+  }
+  return ReadLinkedAttr(target);
+}
+
+Result<Attr> Image::Lookup(const InodeClaim& dir, std::string_view name) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
+  return LookupLocked(dir.ino(), inode, name);
+}
+
+Result<std::string> Image::ReadLink(const InodeClaim& claim) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  if (!LINUX_S_ISLNK(inode.i_mode)) {
+    return Status::Error(EINVAL);
+  }
+  return ReadSymlinkTarget(fs_.get(), claim.ino(), inode);
+}
+
+Result<size_t> Image::Read(const InodeClaim& claim, uint64_t offset,
+                           std::span<char> out) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  if (LINUX_S_ISDIR(inode.i_mode)) {
+    return Status::Error(EISDIR);
+  }
+  return ReadFileData(fs_.get(), claim.ino(), inode, offset, out);
+}
+
+Status Image::ReadDir(const InodeClaim& dir, uint64_t cookie,
+                      const DirEntrySink& sink) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
+  if (!LINUX_S_ISDIR(inode.i_mode)) {
+    return Status::Error(ENOTDIR);
+  }
+  return Directory(fs_.get(), dir.ino(), inode).List(cookie, sink);
+}
+
+Status Image::ReadDirPlus(const InodeClaim& dir, uint64_t cookie,
+                          const DirEntryPlusSink& sink) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
+  if (!LINUX_S_ISDIR(inode.i_mode)) {
+    return Status::Error(ENOTDIR);
+  }
+  Status inner;
+  Status st = Directory(fs_.get(), dir.ino(), inode)
+                  .List(cookie, [&](const DirEntry& entry) {
+                    Result<Attr> attr = ReadLinkedAttr(entry.ino);
+                    if (!attr.ok()) {
+                      inner = attr.status();
+                      return false;
+                    }
+                    return sink(entry, *attr);
+                  });
+  return inner.ok() ? st : inner;
+}
+
+Result<FsStats> Image::StatFs() {
+  std::lock_guard lock(mu_);
+  if (fs_.get() == nullptr) {
+    return Status::Error(EIO, "image closed");
+  }
+  return ComputeFsStats(fs_.get(), overhead_blocks_);
+}
+
+Result<std::vector<std::string>> Image::ListXattrs(const InodeClaim& claim,
+                                                   bool privileged) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(Resolve(claim).status());
+  return ext4fh::ListXattrs(fs_.get(), claim.ino(), privileged);
+}
+
+Result<std::string> Image::GetXattr(const InodeClaim& claim,
+                                    std::string_view name) {
+  std::lock_guard lock(mu_);
+  RETURN_IF_ERROR(Resolve(claim).status());
+  return ext4fh::GetXattr(fs_.get(), claim.ino(), name);
+}
+
+Status Image::Access(const InodeClaim& claim, const Credentials& cred,
+                     int mask) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  if (mask == F_OK) {
+    return OkStatus();
+  }
+  Attr attr = DecodeAttr(fs_.get(), claim.ino(), inode);
+  std::optional<std::string> acl;
+  Result<std::string> value =
+      ext4fh::GetXattr(fs_.get(), claim.ino(), "system.posix_acl_access");
+  if (value.ok()) {
+    acl = std::move(value).value();
+  }
+  if (!MayAccess(attr, acl, cred, mask)) {
+    return Status::Error(EACCES);
+  }
+  return OkStatus();
+}
+
+Status Image::Close() {
+  std::lock_guard lock(mu_);
+  return fs_.Close();
+}
+
+}  // namespace ext4fh

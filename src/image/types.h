@@ -1,0 +1,90 @@
+#pragma once
+
+// Plain values the image layer hands to its callers.
+
+#include <sys/types.h>
+#include <time.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace ext4fh {
+
+// What to do when the image turns out to be corrupt (ext4's errors=).
+enum class ErrorsPolicy { kContinue, kRemountRo, kPanic };
+
+// What stat(2) shows for an inode, decoded exactly as the kernel's ext4 does.
+struct Attr {
+  uint32_t ino = 0;
+  uint32_t generation = 0;
+  mode_t mode = 0;
+  uint32_t nlink = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  dev_t rdev = 0;
+  uint64_t size = 0;
+  uint64_t blocks = 0;  // 512-byte units, like st_blocks
+  uint32_t blksize = 0;
+  timespec atime{};
+  timespec mtime{};
+  timespec ctime{};
+};
+
+// One directory entry. `cookie` is the stable position just past it: pass
+// it back to continue a listing after this entry.
+struct DirEntry {
+  uint32_t ino = 0;
+  uint8_t type = 0;  // DT_* value
+  std::string name;
+  uint64_t cookie = 0;
+};
+
+// Called for each entry; returns false when the caller's buffer is full, in
+// which case this entry is not consumed and the listing stops.
+using DirEntrySink = std::function<bool(const DirEntry&)>;
+
+struct FsStats {
+  uint32_t block_size = 0;
+  uint64_t blocks = 0;
+  uint64_t blocks_free = 0;
+  uint64_t blocks_available = 0;  // free minus the reserved blocks
+  uint64_t inodes = 0;
+  uint64_t inodes_free = 0;
+  uint32_t name_max = 255;
+};
+
+// The on-disk state of an inode that decides whether a caller's reference
+// to it is still good (DESIGN section 2).
+struct InodeState {
+  bool allocated = false;
+  uint32_t links_count = 0;
+  bool orphan = false;
+  uint32_t generation = 0;
+};
+
+// Where valid inode numbers lie.
+struct InodeRange {
+  uint32_t inodes_count = 0;
+  uint32_t first_ino = 0;
+};
+
+// A caller's reference to an inode. The image checks it under its lock, in
+// the same critical section as the operation, so a request can never act on
+// an inode number that was freed and reused in between.
+class InodeClaim {
+ public:
+  explicit InodeClaim(uint32_t ino) : ino_(ino) {}
+  virtual ~InodeClaim() = default;
+
+  uint32_t ino() const { return ino_; }
+  // Whether ino() may be looked at at all.
+  virtual bool InRange(const InodeRange& range) const = 0;
+  // Whether the inode as it is on disk is the one the caller means.
+  virtual bool Matches(const InodeState& state) const = 0;
+
+ private:
+  uint32_t ino_;
+};
+
+}  // namespace ext4fh

@@ -1,0 +1,28 @@
+#pragma once
+
+// Extended attributes, as the kernel's ext4 exposes them: in-inode and
+// block attributes, values in EA inodes, and POSIX ACLs converted from the
+// on-disk format to the VFS (xattr) format. "system.data", which holds
+// inline file data, is never shown.
+
+#include <ext2fs/ext2fs.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace ext4fh {
+
+// The attribute names of inode `ino`, in on-disk order. Names in the
+// trusted. namespace are left out unless `privileged`, as ext4 does for
+// callers without CAP_SYS_ADMIN.
+Result<std::vector<std::string>> ListXattrs(ext2_filsys fs, ext2_ino_t ino,
+                                            bool privileged);
+
+// The value of attribute `name`; ENODATA when it does not exist.
+Result<std::string> GetXattr(ext2_filsys fs, ext2_ino_t ino,
+                             std::string_view name);
+
+}  // namespace ext4fh

@@ -1,0 +1,104 @@
+#include "keeper/keeper.h"
+
+#include <unistd.h>
+
+#include <optional>
+
+#include "fuse/mount.h"
+#include "fuse/shared_state.h"
+#include "image/image.h"
+#include "image/image_lock.h"
+#include "keeper/daemon.h"
+#include "keeper/mountpoint.h"
+#include "keeper/supervisor.h"
+#include "util/log.h"
+
+namespace ext4fh {
+namespace {
+
+// A one-line error for the user, and the exit code that goes with it.
+int Fail(const Status& st, int code) {
+  std::string line = "ext4fh: " + st.context() + "\n";
+  (void)!write(STDERR_FILENO, line.data(), line.size());
+  return code;
+}
+
+// Opens the image once to check it. Returns whether it will be served
+// read-only.
+Result<bool> ProbeImage(const ServerConfig& server) {
+  ImageOptions options;
+  options.open.path = server.image_path;
+  options.open.offset = server.offset;
+  options.open.read_write = server.read_write;
+  options.write_required = server.write_required;
+  ASSIGN_OR_RETURN(std::unique_ptr<Image> image, Image::Open(options));
+  bool read_only = image->read_only();
+  RETURN_IF_ERROR(image->Close());
+  return read_only;
+}
+
+// Mounts, records INIT, and supervises. Runs in the background process.
+int MountAndServe(const KeeperConfig& config, bool read_only,
+                  const std::function<void(int)>& report) {
+  Result<std::unique_ptr<SharedState>> state = SharedState::Create();
+  if (!state.ok()) {
+    report(kExitFailure);
+    return Fail(state.status(), kExitFailure);
+  }
+  MountRequest request{config.mountpoint, config.server.image_path, read_only,
+                       config.allow_other, config.default_permissions};
+  Result<ScopedFd> fuse_fd = MountFuse(request);
+  if (!fuse_fd.ok()) {
+    report(kExitFailure);
+    return Fail(fuse_fd.status(), kExitFailure);
+  }
+  Result<std::string> init = ReadInitRequest(fuse_fd->get());
+  if (!init.ok()) {
+    (void)UnmountFuse(config.mountpoint, /*lazy=*/true);
+    report(kExitFailure);
+    return Fail(init.status(), kExitFailure);
+  }
+  (*state)->SetInitRequest(*init);
+  LOG(INFO) << "Mounted " << config.server.image_path << " on "
+            << config.mountpoint << (read_only ? " read-only" : "");
+  Supervisor supervisor(config, fuse_fd->get(), **state);
+  return supervisor.Run(report);
+}
+
+}  // namespace
+
+int RunKeeper(const KeeperConfig& config) {
+  Status st = CheckMountpoint(config.mountpoint);
+  if (!st.ok()) {
+    return Fail(st, kExitMountpoint);
+  }
+  Result<ImageLock> lock =
+      ImageLock::Acquire(config.server.image_path, config.server.offset,
+                         config.server.read_write);
+  if (!lock.ok()) {
+    return Fail(lock.status(), kExitImage);
+  }
+  Result<bool> read_only = ProbeImage(config.server);
+  if (!read_only.ok()) {
+    return Fail(read_only.status(), kExitImage);
+  }
+  std::optional<Daemon> daemon;
+  if (!config.foreground) {
+    Result<Daemon> started = Daemon::Start();
+    if (!started.ok()) {
+      return Fail(started.status(), kExitFailure);
+    }
+    daemon.emplace(std::move(started).value());
+  }
+  auto report = [&](int code) {
+    if (daemon) {
+      daemon->Report(code);
+      if (code == kExitOk) {
+        SetLogSink(/*use_syslog=*/true);
+      }
+    }
+  };
+  return MountAndServe(config, *read_only, report);
+}
+
+}  // namespace ext4fh
