@@ -5,9 +5,11 @@
 # KIND from a fresh seed tree (make-seed.sh, or make-demo-seed.sh for
 # "demo") built in a temporary directory that is removed on exit.
 #
-#   mke2fs -d SEED  ->  e2fsck -fyD (htree for big/)  ->  debugfs: restore
-#   nanosecond atime/mtime, set ctime := mtime  ->  e2fsck -fn (must be 0)
-#   ->  verify-image.sh  ->  move to OUT
+#   make-seed.sh  ->  record seed times and sizes  ->  mke2fs -d SEED  ->
+#   e2fsck -fyD (builds the htree index of big/)  ->  debugfs fix-ups
+#   (fixup-image.pl: nanosecond atime/mtime, ctime := mtime, i_size,
+#   s_kbytes_written := 0)  ->  e2fsck -fn (must exit 0)  ->
+#   verify-image.sh  ->  move to OUT
 #
 # All clocks are pinned (E2FSPROGS_FAKE_TIME, E2FSCK_TIME), UUID and
 # htree hash seed are fixed per kind, and mke2fs reads images/mke2fs.conf
@@ -26,6 +28,7 @@ unset MKE2FS_SYNC MKE2FS_DEVICE_SECTSIZE MKE2FS_DEVICE_PHYS_SECTSIZE \
 	MKE2FS_FIRST_META_BG E2FSPROGS_LIBMAGIC_SUPPRESS
 
 WORK=
+PARTIAL=
 
 die() { printf 'make-image.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -38,6 +41,9 @@ usage() {
 cleanup() {
 	if [[ -n $WORK ]]; then
 		rm -rf -- "$WORK"
+	fi
+	if [[ -n $PARTIAL ]]; then
+		rm -f -- "$PARTIAL"
 	fi
 }
 
@@ -75,18 +81,18 @@ build_seed() {
 	fi
 }
 
-# Record the seed's atime/mtime before anything (mke2fs) reads the seed:
-# reading a directory or file may update its atime.
+# Record the seed's atime/mtime/size before anything (mke2fs) reads the
+# seed: reading a directory or file may update its atime.
 record_times() {
-	perl "$HERE/fixup-image.pl" manifest "$WORK/seed" >"$WORK/times.manifest"
+	perl "$HERE/fixup-image.pl" manifest "$WORK/seed" >"$WORK/seed.manifest"
 }
 
 # Restore nanosecond atime/mtime and epoch bits, set ctime := mtime, and
 # restore regular files' sizes, by inode number (see fixup-image.pl).
 fixup() {
-	perl "$HERE/fixup-image.pl" ls "$WORK/times.manifest" >"$WORK/ls.cmd"
+	perl "$HERE/fixup-image.pl" ls "$WORK/seed.manifest" >"$WORK/ls.cmd"
 	run_debugfs "$WORK/ls.cmd"
-	perl "$HERE/fixup-image.pl" sif "$WORK/times.manifest" "$WORK/debugfs.out" \
+	perl "$HERE/fixup-image.pl" sif "$WORK/seed.manifest" "$WORK/debugfs.out" \
 		>"$WORK/sif.cmd"
 	run_debugfs "$WORK/sif.cmd" -w
 }
@@ -118,12 +124,24 @@ check_fs() {
 	((rc == 0)) || { cat "$WORK/fsck2.out" >&2; die "e2fsck -fn exit $rc"; }
 }
 
+# install OUT: copy next to OUT, then rename, so OUT is never partial.
+install_image() {
+	PARTIAL=$1.partial.$$
+	cp --sparse=always -- "$WORK/img" "$PARTIAL"
+	mv -f -- "$PARTIAL" "$1"
+	PARTIAL=
+}
+
 build() {
 	local kind=$1 out=$2
 	kind_params "$kind"
-	WORK=$(mktemp -d "${TMPDIR:-/tmp}/ext4fh-image.XXXXXX")
+	[[ -d $(dirname -- "$out") ]] || die "no directory for $out"
 	trap cleanup EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 141' PIPE
+	trap 'exit 143' TERM
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/ext4fh-image.XXXXXX")
 	build_seed
 	record_times
 	make_fs
@@ -131,7 +149,7 @@ build() {
 	fixup
 	check_fs
 	"$HERE/verify-image.sh" "$kind" "$WORK/img"
-	mv -f -- "$WORK/img" "$out"
+	install_image "$out"
 }
 
 main() {
@@ -141,7 +159,10 @@ main() {
 		return
 	fi
 	(($# == 2)) || usage
-	((EUID == 0)) || die "must run as root (the seed needs mknod, chown, trusted.*)"
+	# The demo seed has only plain files; the test seeds need mknod, chown
+	# and trusted.* xattrs.
+	[[ $1 == demo ]] || ((EUID == 0)) ||
+		die "must run as root (the seed needs mknod, chown, trusted.*)"
 	local k
 	for k in mke2fs e2fsck debugfs perl find; do
 		command -v "$k" >/dev/null || die "missing tool: $k"

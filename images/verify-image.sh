@@ -241,6 +241,10 @@ main() {
 	[[ -f $IMG ]] || die "no such image: $IMG"
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/ext4fh-verify.XXXXXX")
 	trap 'rm -rf -- "$WORK"' EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 141' PIPE
+	trap 'exit 143' TERM
 	check_fsck
 	case $KIND in
 	ext2 | ext3 | ext4 | ext4-inline) verify_seed ;;

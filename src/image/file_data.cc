@@ -91,23 +91,29 @@ Result<BlockRun> MapIndirect(ext2_filsys fs, ext2_ino_t ino,
   return run;
 }
 
+// Inline files: the bytes stored in the inode, then zeros up to i_size
+// (as the kernel's ext4_read_inline_folio zero-fills past them).
 Result<size_t> ReadInline(ext2_filsys fs, ext2_ino_t ino,
                           ext2_inode_large& inode, uint64_t offset,
                           std::span<char> out) {
-  size_t size = 0;
-  RETURN_IF_EXT2_ERROR(ext2fs_inline_data_size(fs, ino, &size),
-                       "cannot size inline data");
-  std::vector<char> buf(std::max<size_t>(size, EXT4_MIN_INLINE_DATA_SIZE));
-  RETURN_IF_EXT2_ERROR(
-      ext2fs_inline_data_get(fs, ino, reinterpret_cast<ext2_inode*>(&inode),
-                             buf.data(), &size),
-      "cannot read inline data");
-  size = std::min<uint64_t>(size, InodeSize(fs, inode));
-  if (offset >= size) {
+  const uint64_t file_size = InodeSize(fs, inode);
+  if (offset >= file_size) {
     return size_t{0};
   }
-  size_t n = std::min<size_t>(out.size(), size - offset);
-  std::memcpy(out.data(), buf.data() + offset, n);
+  size_t stored = 0;
+  RETURN_IF_EXT2_ERROR(ext2fs_inline_data_size(fs, ino, &stored),
+                       "cannot size inline data");
+  std::vector<char> buf(std::max<size_t>(stored, EXT4_MIN_INLINE_DATA_SIZE));
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_inline_data_get(fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                             buf.data(), &stored),
+      "cannot read inline data");
+  size_t n = std::min<uint64_t>(out.size(), file_size - offset);
+  std::memset(out.data(), 0, n);
+  if (offset < stored) {
+    std::memcpy(out.data(), buf.data() + offset,
+                std::min<size_t>(n, stored - offset));
+  }
   return n;
 }
 

@@ -2,11 +2,16 @@
 
 #include <ext2fs/ext2_err.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <mutex>
 #include <utility>
 
 #include "image/errcode.h"
 #include "util/log.h"
+#include "util/scoped_fd.h"
 
 namespace ext4fh {
 namespace {
@@ -62,6 +67,27 @@ Result<Filesystem> Filesystem::Open(const OpenOptions& options) {
                          code);
   }
   return result;
+}
+
+Result<ext2_super_block> Filesystem::ReadSuperblock(
+    const OpenOptions& options) {
+  ScopedFd fd(open(options.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return Status::Error(errno, options.path + ": cannot open image: " +
+                                    std::strerror(errno));
+  }
+  ext2_super_block sb{};
+  ssize_t n = pread(fd.get(), &sb, sizeof(sb),
+                    static_cast<off_t>(options.offset + SUPERBLOCK_OFFSET));
+  if (n < 0) {
+    return Status::Error(errno, options.path + ": cannot read image: " +
+                                    std::strerror(errno));
+  }
+  if (static_cast<size_t>(n) < sizeof(sb) || sb.s_magic != EXT2_SUPER_MAGIC) {
+    return Status::Error(EINVAL, options.path +
+                                     ": not an ext2/ext3/ext4 filesystem");
+  }
+  return sb;
 }
 
 Filesystem::Filesystem(Filesystem&& other) noexcept

@@ -25,6 +25,11 @@ class Filesystem {
   // whose context is a one-line explanation fit for the user.
   static Result<Filesystem> Open(const OpenOptions& options);
 
+  // Reads and sanity-checks the primary superblock of the filesystem at
+  // `options.offset` of `options.path` without libext2fs, so that its
+  // features can be judged before libext2fs interprets anything else.
+  static Result<ext2_super_block> ReadSuperblock(const OpenOptions& options);
+
   Filesystem(Filesystem&& other) noexcept;
   Filesystem& operator=(Filesystem&& other) noexcept;
   Filesystem(const Filesystem&) = delete;

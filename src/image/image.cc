@@ -64,18 +64,14 @@ Result<bool> DecideReadOnly(const ImageOptions& options,
 }  // namespace
 
 Result<std::unique_ptr<Image>> Image::Open(const ImageOptions& options) {
-  OpenOptions probe = options.open;
-  probe.read_write = false;
-  ASSIGN_OR_RETURN(Filesystem ro_fs, Filesystem::Open(probe));
-  ASSIGN_OR_RETURN(bool read_only, DecideReadOnly(options, *ro_fs->super));
-  RETURN_IF_ERROR(RefuseReason(options.open.path, *ro_fs->super, !read_only));
-  Filesystem fs = std::move(ro_fs);
-  if (!read_only) {
-    RETURN_IF_ERROR(fs.Close());
-    OpenOptions rw = options.open;
-    rw.read_write = true;
-    ASSIGN_OR_RETURN(fs, Filesystem::Open(rw));
-  }
+  ASSIGN_OR_RETURN(ext2_super_block sb,
+                   Filesystem::ReadSuperblock(options.open));
+  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, false));
+  ASSIGN_OR_RETURN(bool read_only, DecideReadOnly(options, sb));
+  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, !read_only));
+  OpenOptions open = options.open;
+  open.read_write = !read_only;
+  ASSIGN_OR_RETURN(Filesystem fs, Filesystem::Open(open));
   ASSIGN_OR_RETURN(uint64_t overhead, ComputeOverheadBlocks(fs.get()));
   return std::unique_ptr<Image>(new Image(std::move(fs), read_only, overhead));
 }

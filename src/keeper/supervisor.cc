@@ -49,6 +49,17 @@ void ClearCloexec(int fd) {
   fcntl(fd, F_SETFD, 0);
 }
 
+// A background server must not hold the terminal (or a caller's pipes)
+// that the foreground ext4fh had; it logs to syslog.
+void DetachStdio() {
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+  }
+}
+
 }  // namespace
 
 Supervisor::Supervisor(const KeeperConfig& config, int fuse_fd,
@@ -80,6 +91,9 @@ Result<pid_t> Supervisor::Spawn() {
   if (pid == 0) {
     ClearCloexec(fuse_fd_);
     ClearCloexec(state_.fd());
+    if (!config_.foreground) {
+      DetachStdio();
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
