@@ -1,6 +1,6 @@
 #include "fuse/mount.h"
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 35
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <linux/fuse.h>

@@ -3,7 +3,7 @@
 // Turns a FUSE nodeid into an InodeClaim that the image checks with the
 // staleness rules of handle/node_id.h.
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
 
 #include "handle/node_id.h"

@@ -7,6 +7,7 @@
 #include "fuse/op_handlers.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,19 @@ int AccessMaskForFlags(int flags) {
   }
 }
 
+// Immutable files open only for reading; append-only ones for writing
+// only with O_APPEND and never with O_TRUNC (ext4_file_open, may_open).
+Status CheckOpenFlags(Image& image, const NodeClaim& claim, int flags) {
+  ASSIGN_OR_RETURN(uint32_t iflags, image.GetFlags(claim));
+  if (iflags & FS_IMMUTABLE_FL) {
+    return Status::Error(EPERM, "immutable");
+  }
+  if ((iflags & FS_APPEND_FL) && (!(flags & O_APPEND) || (flags & O_TRUNC))) {
+    return Status::Error(EPERM, "append-only");
+  }
+  return OkStatus();
+}
+
 Status DoOpen(fuse_req_t req, fuse_ino_t ino, const fuse_file_info& fi) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
@@ -38,10 +52,22 @@ Status DoOpen(fuse_req_t req, fuse_ino_t ino, const fuse_file_info& fi) {
     return Status::Error(EISDIR);
   }
   int mask = AccessMaskForFlags(fi.flags);
-  if ((mask & W_OK) && server.image().read_only()) {
-    return Status::Error(EROFS);
+  if (mask & W_OK) {
+    if (server.image().read_only()) {
+      return Status::Error(EROFS);
+    }
+    RETURN_IF_ERROR(CheckOpenFlags(server.image(), claim, fi.flags));
   }
-  return server.CheckAccess(req, claim, mask);
+  RETURN_IF_ERROR(server.CheckAccess(req, claim, mask));
+  if ((fi.flags & O_TRUNC) && S_ISREG(attr.mode)) {
+    AttrChange truncate;
+    truncate.size = 0;
+    truncate.mtime = kNow;
+    RETURN_IF_ERROR(server.image()
+                        .SetAttr(claim, truncate, server.CredentialsOf(req, false))
+                        .status());
+  }
+  return OkStatus();
 }
 
 Result<size_t> DoRead(fuse_req_t req, fuse_ino_t ino, off_t off,

@@ -48,7 +48,7 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
   Guarded(req, "forget", [&](Reply& reply) {
-    ServerOf(req).nodes().Forget(ino, nlookup);
+    ServerOf(req).Forget(ino, nlookup);
     reply.None();
   });
 }
@@ -56,7 +56,7 @@ void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
 void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
   Guarded(req, "batch_forget", [&](Reply& reply) {
     for (size_t i = 0; i < count; ++i) {
-      ServerOf(req).nodes().Forget(forgets[i].ino, forgets[i].nlookup);
+      ServerOf(req).Forget(forgets[i].ino, forgets[i].nlookup);
     }
     reply.None();
   });

@@ -3,6 +3,8 @@
 // What we ask of the kernel, and why:
 //   EXPORT_SUPPORT   "." and ".." lookups for NFS reconnection (DESIGN s7)
 //   POSIX_ACL        with default_permissions, the kernel enforces ACLs
+//   DONT_MASK        the server applies the umask, or instead the parent's
+//                    default ACL (posix_acl_create)
 //   ASYNC_READ, AUTO_INVAL_DATA, READDIRPLUS(_AUTO), ATOMIC_O_TRUNC,
 //   IOCTL_DIR        libfuse defaults, kept
 // Never FUSE_REQUEST_TIMEOUT (libfuse 3.14 cannot ask for it anyway): the
@@ -34,6 +36,7 @@ void Server::Negotiate(fuse_conn_info* conn) {
     conn->want = static_cast<unsigned>(*resume_want_);
   } else {
     WantIfCapable(conn, FUSE_CAP_EXPORT_SUPPORT);
+    WantIfCapable(conn, FUSE_CAP_DONT_MASK);
     if (config_.default_permissions) {
       WantIfCapable(conn, FUSE_CAP_POSIX_ACL);
     }

@@ -1,4 +1,4 @@
-// GETXATTR and LISTXATTR.
+// GETXATTR, LISTXATTR, SETXATTR and REMOVEXATTR.
 //
 // Size negotiation as the kernel expects: a request with size 0 asks for the
 // length only; a value longer than `size` answers ERANGE.
@@ -56,7 +56,42 @@ void AnswerSized(Reply& reply, const Result<std::string>& value, size_t size) {
   reply.Buf(*value);
 }
 
+Status DoSetXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name,
+                  std::string_view value, int flags) {
+  Server& server = ServerOf(req);
+  ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
+  if (name.starts_with(kUserPrefix)) {
+    RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
+  }
+  return server.image().SetXattr(claim, name, value, flags,
+                                 server.CredentialsOf(req, true));
+}
+
+Status DoRemoveXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name) {
+  Server& server = ServerOf(req);
+  ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
+  if (name.starts_with(kUserPrefix)) {
+    RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
+  }
+  return server.image().RemoveXattr(claim, name);
+}
+
 }  // namespace
+
+void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name,
+              const char* value, size_t size, int flags) {
+  Guarded(req, "setxattr", [&](Reply& reply) {
+    Status st = DoSetXattr(req, ino, name, {value, size}, flags);
+    st.ok() ? reply.Ok() : reply.Error(st);
+  });
+}
+
+void RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  Guarded(req, "removexattr", [&](Reply& reply) {
+    Status st = DoRemoveXattr(req, ino, name);
+    st.ok() ? reply.Ok() : reply.Error(st);
+  });
+}
 
 void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   Guarded(req, "getxattr", [&](Reply& reply) {

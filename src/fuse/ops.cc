@@ -24,6 +24,26 @@ fuse_lowlevel_ops MakeOps() {
   ops.releasedir = ReleaseDir;
   ops.getxattr = GetXattr;
   ops.listxattr = ListXattr;
+  ops.setxattr = SetXattr;
+  ops.removexattr = RemoveXattr;
+  ops.mknod = MkNod;
+  ops.mkdir = MkDir;
+  ops.symlink = Symlink;
+  ops.link = Link;
+  ops.create = Create;
+  ops.unlink = Unlink;
+  ops.rmdir = RmDir;
+  ops.rename = Rename;
+  ops.setattr = SetAttr;
+  ops.write = Write;
+  ops.flush = Flush;
+  ops.fsync = Fsync;
+  ops.fsyncdir = Fsync;
+  ops.fallocate = Fallocate;
+  ops.lseek = Lseek;
+  ops.copy_file_range = CopyFileRange;
+  ops.ioctl = Ioctl;
+  ops.bmap = Bmap;
   return ops;
 }
 

@@ -3,7 +3,7 @@
 // The libfuse lowlevel op table. Every op reaches its state through
 // fuse_req_userdata(), which must be a Server (server.h).
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
 
 namespace ext4fh {

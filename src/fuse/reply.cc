@@ -161,6 +161,12 @@ void Reply::Ioctl(int result, std::span<const char> out) {
   }
 }
 
+void Reply::Bmap(uint64_t block) {
+  if (Claim()) {
+    Check(fuse_reply_bmap(req_, block));
+  }
+}
+
 void AnswerException(Reply& reply, const char* op) {
   try {
     throw;

@@ -6,7 +6,7 @@
 // A Reply destroyed without answering sends EIO and logs a bug, so a code
 // path that forgets to answer cannot hang the calling process.
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
 
 #include <span>
@@ -43,6 +43,7 @@ class Reply {
   void XattrSize(size_t size);
   void Lseek(off_t offset);
   void Ioctl(int result, std::span<const char> out);
+  void Bmap(uint64_t block);
 
  private:
   // Marks the reply sent; logs a bug for a second reply.

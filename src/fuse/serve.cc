@@ -46,12 +46,27 @@ Status Revalidate(Server& server, Session& session, SharedState& state) {
   return OkStatus();
 }
 
+// Frees the orphans the kernel no longer holds: all of them on a fresh
+// mount (as the kernel's orphan cleanup does), the unknown ones after a
+// restart.
+Status ReleaseOrphans(Server& server) {
+  return server.image().ReleaseOrphans([&](uint32_t ino, uint32_t gen) {
+    return server.nodes().Count(EncodeNodeId(NodeId{ino, gen})) > 0;
+  });
+}
+
 Status Resume(Server& server, Session& session, SharedState& state) {
   server.set_resume_want(state.init_want());
   RETURN_IF_ERROR(session.Init(state, StartMode::kResume));
   RETURN_IF_ERROR(session.Resend());
   RETURN_IF_ERROR(Revalidate(server, session, state));
+  RETURN_IF_ERROR(ReleaseOrphans(server));
   return session.IncrementEpoch();
+}
+
+Status Start(Server& server, Session& session, SharedState& state) {
+  RETURN_IF_ERROR(session.Init(state, StartMode::kFresh));
+  return ReleaseOrphans(server);
 }
 
 // Stops the session on SIGTERM/SIGINT. The signals are blocked in every
@@ -110,15 +125,18 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
     LOG(ERROR) << session.status().ToString();
     return kServerFailed;
   }
-  Status st = (*state)->has_init_reply()
-                  ? Resume(server, **session, **state)
-                  : (*session)->Init(**state, StartMode::kFresh);
+  (*image)->set_errors_policy(config.errors);
+  Status st = (*state)->has_init_reply() ? Resume(server, **session, **state)
+                                         : Start(server, **session, **state);
   if (!st.ok()) {
     LOG(ERROR) << "Cannot start session: " << st.ToString();
     return kServerFailed;
   }
   int exit_code = Serve(server, **session);
-  st = (*image)->Close();
+  if ((*image)->panicked()) {
+    exit_code = kServerPanicked;
+  }
+  st = (*image)->Close(/*clean_unmount=*/(*session)->unmounted());
   if (!st.ok()) {
     LOG(ERROR) << "Cannot flush image: " << st.ToString();
     return kServerFailed;

@@ -12,6 +12,7 @@ enum ServerExit : int {
   kServerDone = 0,       // unmounted, or stopped on request; image flushed
   kServerFailed = 1,     // a fault; a restart may help
   kServerRefused = 3,    // the image cannot be served; do not retry
+  kServerPanicked = 4,   // corruption under errors=panic; do not retry
 };
 
 // Runs a server over the kept /dev/fuse fd `fuse_fd` and the state memfd

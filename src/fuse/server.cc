@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fuse/node_claim.h"
+#include "util/log.h"
 
 namespace ext4fh {
 
@@ -72,6 +73,51 @@ void Server::MarkStale(uint64_t nodeid) {
 bool Server::IsMarkedStale(uint64_t nodeid) const {
   std::lock_guard lock(stale_mu_);
   return marked_stale_.contains(nodeid);
+}
+
+Status Server::CheckRemove(fuse_req_t req, const InodeClaim& dir,
+                           std::string_view name) {
+  if (config_.default_permissions) {
+    return OkStatus();
+  }
+  Credentials cred = CredentialsOf(req, true);
+  RETURN_IF_ERROR(image_.Access(dir, cred, W_OK | X_OK));
+  ASSIGN_OR_RETURN(Attr dir_attr, image_.GetAttr(dir));
+  if (!(dir_attr.mode & S_ISVTX) || cred.uid == 0 || cred.uid == dir_attr.uid) {
+    return OkStatus();
+  }
+  Result<Attr> target = image_.Lookup(dir, name);
+  if (target.ok() && target->uid != cred.uid) {
+    return Status::Error(EPERM, "sticky directory");
+  }
+  return OkStatus();
+}
+
+void Server::AfterUnlink(const Unlinked& gone) {
+  if (gone.links != 0) {
+    return;
+  }
+  uint64_t nodeid = EncodeNodeId(NodeId{gone.ino, gone.generation});
+  if (nodes_.Count(nodeid) == 0) {
+    Status st = image_.ReleaseIfOrphan(gone.ino, gone.generation);
+    if (!st.ok()) {
+      LOG(ERROR) << "Cannot free orphan " << gone.ino << ": " << st.ToString();
+    }
+  }
+}
+
+void Server::Forget(uint64_t nodeid, uint64_t nlookup) {
+  if (nodes_.Forget(nodeid, nlookup) != 0) {
+    return;
+  }
+  std::optional<NodeId> id = DecodeNodeId(nodeid);
+  if (!id || id->is_root()) {
+    return;
+  }
+  Status st = image_.ReleaseIfOrphan(id->ino, id->generation);
+  if (!st.ok()) {
+    LOG(ERROR) << "Cannot free orphan " << id->ino << ": " << st.ToString();
+  }
 }
 
 Status Server::CheckAccess(fuse_req_t req, const InodeClaim& claim, int mask) {

@@ -4,7 +4,7 @@
 // configuration, the image and the node table. No op handler keeps state of
 // its own (STYLE section 6).
 
-#define FUSE_USE_VERSION 34
+#define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 
@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "fuse/node_table.h"
@@ -71,6 +72,17 @@ class Server {
   // Checks `mask` access for the caller when the kernel does not (mounts
   // without default_permissions). OK otherwise.
   Status CheckAccess(fuse_req_t req, const InodeClaim& claim, int mask);
+  // For removing or replacing `name` in `dir` without default_permissions:
+  // write and search permission on the directory, and the sticky-bit rule
+  // (only the owner of the entry or of the directory, or root).
+  Status CheckRemove(fuse_req_t req, const InodeClaim& dir,
+                     std::string_view name);
+
+  // After a name of an inode went away: an inode left without links that
+  // the kernel does not hold is freed now (DESIGN section 3).
+  void AfterUnlink(const Unlinked& gone);
+  // After FORGET: frees the inode of `nodeid` if it was an orphan.
+  void Forget(uint64_t nodeid, uint64_t nlookup);
 
  private:
   ServerConfig config_;

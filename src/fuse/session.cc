@@ -223,6 +223,10 @@ void Session::Worker(size_t buffer_size, Status* result) {
     fb.mem = buf.data();
     fb.size = static_cast<size_t>(n);
     fuse_session_process_buf(se_, &fb);
+    if (server_.image().panicked()) {
+      stopping_.store(true);
+      return;
+    }
   }
 }
 

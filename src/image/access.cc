@@ -1,73 +1,37 @@
 #include "image/access.h"
 
+#include "image/acl.h"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 
 namespace ext4fh {
 namespace {
-
-// The VFS POSIX ACL xattr format (include/uapi/linux/posix_acl_xattr.h).
-constexpr uint32_t kAclVersion = 2;
-enum AclTag : uint16_t {
-  kUserObj = 0x01,
-  kUser = 0x02,
-  kGroupObj = 0x04,
-  kGroup = 0x08,
-  kMask = 0x10,
-  kOther = 0x20,
-};
-
-struct AclEntry {
-  uint16_t tag;
-  uint16_t perm;
-  uint32_t id;
-};
-
-std::vector<AclEntry> ParseAcl(const std::string& value) {
-  std::vector<AclEntry> entries;
-  uint32_t version = 0;
-  if (value.size() < 4) {
-    return entries;
-  }
-  std::memcpy(&version, value.data(), 4);
-  if (version != kAclVersion || (value.size() - 4) % 8 != 0) {
-    return entries;
-  }
-  for (size_t off = 4; off < value.size(); off += 8) {
-    AclEntry e;
-    std::memcpy(&e.tag, value.data() + off, 2);
-    std::memcpy(&e.perm, value.data() + off + 2, 2);
-    std::memcpy(&e.id, value.data() + off + 4, 4);
-    entries.push_back(e);
-  }
-  return entries;
-}
 
 bool Grants(uint32_t perm, int mask) {
   return (static_cast<int>(perm) & mask) == mask;
 }
 
 // posix_acl_permission() for a non-owner.
-bool AclPermits(const std::vector<AclEntry>& acl, const Attr& attr,
+bool AclPermits(const Acl& acl, const Attr& attr,
                 const Credentials& cred, int mask) {
   uint32_t acl_mask = 07;
   for (const AclEntry& e : acl) {
-    if (e.tag == kMask) {
+    if (e.tag == kAclMask) {
       acl_mask = e.perm;
     }
   }
   for (const AclEntry& e : acl) {
-    if (e.tag == kUser && e.id == cred.uid) {
+    if (e.tag == kAclUser && e.id == cred.uid) {
       return Grants(e.perm & acl_mask, mask);
     }
   }
   bool group_found = false;
   for (const AclEntry& e : acl) {
-    bool member = (e.tag == kGroupObj && cred.InGroup(attr.gid)) ||
-                  (e.tag == kGroup && cred.InGroup(e.id));
+    bool member = (e.tag == kAclGroupObj && cred.InGroup(attr.gid)) ||
+                  (e.tag == kAclGroup && cred.InGroup(e.id));
     if (member) {
       group_found = true;
       if (Grants(e.perm & acl_mask, mask)) {
@@ -79,7 +43,7 @@ bool AclPermits(const std::vector<AclEntry>& acl, const Attr& attr,
     return false;
   }
   for (const AclEntry& e : acl) {
-    if (e.tag == kOther) {
+    if (e.tag == kAclOther) {
       return Grants(e.perm, mask);
     }
   }
@@ -108,9 +72,9 @@ bool MayAccess(const Attr& attr, const std::optional<std::string>& acl,
     return Grants((attr.mode >> 6) & 07, mask);
   }
   if (acl) {
-    std::vector<AclEntry> entries = ParseAcl(*acl);
-    if (!entries.empty()) {
-      return AclPermits(entries, attr, cred, mask);
+    Result<Acl> entries = ParseAcl(*acl);
+    if (entries.ok()) {
+      return AclPermits(*entries, attr, cred, mask);
     }
   }
   return ModePermits(attr, cred, mask);

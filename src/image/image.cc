@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <string>
 
 #include "image/directory.h"
@@ -11,6 +12,7 @@
 #include "image/file_data.h"
 #include "image/fs_stats.h"
 #include "image/inode.h"
+#include "image/inode_write.h"
 #include "image/xattr.h"
 #include "util/log.h"
 
@@ -73,14 +75,29 @@ Result<std::unique_ptr<Image>> Image::Open(const ImageOptions& options) {
   open.read_write = !read_only;
   ASSIGN_OR_RETURN(Filesystem fs, Filesystem::Open(open));
   ASSIGN_OR_RETURN(uint64_t overhead, ComputeOverheadBlocks(fs.get()));
-  return std::unique_ptr<Image>(new Image(std::move(fs), read_only, overhead));
+  std::unique_ptr<Image> image(new Image(std::move(fs), read_only, overhead));
+  if (!read_only) {
+    RETURN_IF_ERROR(image->MarkMounted());
+  }
+  return image;
 }
 
 Image::Image(Filesystem fs, bool read_only, uint64_t overhead)
     : fs_(std::move(fs)), read_only_(read_only), overhead_blocks_(overhead) {
   range_.inodes_count = fs_->super->s_inodes_count;
   range_.first_ino = EXT2_FIRST_INODE(fs_->super);
-  LoadOrphans();
+  orphans_.Load(fs_.get());
+  if (!read_only_) {
+    commit_ = std::make_unique<MetadataCommit>(fs_.get());
+  }
+}
+
+// Clears EXT2_VALID_FS on disk for as long as the image is mounted
+// read-write, as the kernel does; a clean Close() sets it again.
+Status Image::MarkMounted() {
+  fs_->super->s_state &= ~EXT2_VALID_FS;
+  commit_->SuperChanged();
+  return commit_->Commit();
 }
 
 Image::~Image() {
@@ -92,21 +109,6 @@ Image::~Image() {
 
 uint32_t Image::block_size() const {
   return fs_.get() ? fs_->blocksize : 0;
-}
-
-// Walks the classic orphan chain (s_last_orphan, linked through i_dtime).
-void Image::LoadOrphans() {
-  uint32_t ino = fs_->super->s_last_orphan;
-  for (uint32_t steps = 0; ino != 0 && steps < range_.inodes_count; ++steps) {
-    if (ino > range_.inodes_count || !orphans_.insert(ino).second) {
-      break;
-    }
-    Result<ext2_inode_large> inode = ReadInode(fs_.get(), ino);
-    if (!inode.ok()) {
-      break;
-    }
-    ino = inode->i_dtime;
-  }
 }
 
 Result<ext2_inode_large> Image::Resolve(const InodeClaim& claim) {
@@ -123,7 +125,7 @@ Result<ext2_inode_large> Image::Resolve(const InodeClaim& claim) {
   }
   ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), claim.ino()));
   state.links_count = inode.i_links_count;
-  state.orphan = orphans_.contains(claim.ino());
+  state.orphan = orphans_.Contains(claim.ino());
   state.generation = inode.i_generation;
   if (!claim.Matches(state)) {
     return Stale(claim);
@@ -144,7 +146,7 @@ Result<Attr> Image::ReadLinkedAttr(uint32_t ino) {
                                       std::to_string(ino));
   }
   ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
-  if (inode.i_links_count == 0 && !orphans_.contains(ino)) {
+  if (inode.i_links_count == 0 && !orphans_.Contains(ino)) {
     return Status::Error(EUCLEAN, "entry points to deleted inode " +
                                       std::to_string(ino));
   }
@@ -266,8 +268,95 @@ Status Image::Access(const InodeClaim& claim, const Credentials& cred,
   return OkStatus();
 }
 
-Status Image::Close() {
+Result<ext2_inode_large> Image::ResolveForChange(const InodeClaim& claim) {
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  if (read_only_) {
+    return Status::Error(EROFS);
+  }
+  return inode;
+}
+
+Result<ext2_inode_large> Image::ResolveDirForChange(const InodeClaim& claim) {
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
+  if (!LINUX_S_ISDIR(inode.i_mode)) {
+    return Status::Error(ENOTDIR);
+  }
+  return inode;
+}
+
+Result<uint32_t> Image::FindEntry(uint32_t dir_ino, ext2_inode_large& dir,
+                                  std::string_view name) {
+  if (name.size() > EXT2_NAME_LEN) {
+    return Status::Error(ENAMETOOLONG);
+  }
+  return Directory(fs_.get(), dir_ino, dir).Find(name);
+}
+
+Result<Attr> Image::AttrOf(uint32_t ino) {
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+  return DecodeAttr(fs_.get(), ino, inode);
+}
+
+// Records a corruption the way the kernel's ext4 does (__ext4_error): the
+// superblock gets EXT2_ERROR_FS and the error details that e2fsck reports,
+// and the errors= policy decides what happens next.
+void Image::RecordCorruption(const Status& status) {
+  LOG(ERROR) << "Image corruption: " << status.ToString();
+  if (!commit_) {
+    return;
+  }
+  ext2_super_block* sb = fs_->super;
+  uint32_t now = static_cast<uint32_t>(Now().tv_sec);
+  sb->s_state |= EXT2_ERROR_FS;
+  sb->s_error_count++;
+  if (sb->s_first_error_time == 0) {
+    sb->s_first_error_time = now;
+    sb->s_first_error_errcode = static_cast<uint8_t>(status.err());
+    std::strncpy(reinterpret_cast<char*>(sb->s_first_error_func), "ext4fh",
+                 sizeof(sb->s_first_error_func));
+  }
+  sb->s_last_error_time = now;
+  sb->s_last_error_errcode = static_cast<uint8_t>(status.err());
+  std::strncpy(reinterpret_cast<char*>(sb->s_last_error_func), "ext4fh",
+               sizeof(sb->s_last_error_func));
+  commit_->SuperChanged();
+  if (errors_ == ErrorsPolicy::kRemountRo) {
+    LOG(ERROR) << "errors=remount-ro: the image is now read-only";
+    read_only_ = true;
+  } else if (errors_ == ErrorsPolicy::kPanic) {
+    LOG(ERROR) << "errors=panic: stopping";
+    panicked_.store(true);
+  }
+}
+
+Status Image::Finish(Status status) {
+  if (status.err() == EUCLEAN) {
+    RecordCorruption(status);
+  }
+  if (commit_) {
+    Status committed = commit_->Commit();
+    if (!committed.ok() && status.ok()) {
+      return committed;
+    }
+  }
+  return status;
+}
+
+Status Image::Close(bool clean_unmount) {
   std::lock_guard lock(mu_);
+  if (fs_.get() == nullptr) {
+    return OkStatus();
+  }
+  if (commit_) {
+    if (clean_unmount) {
+      for (uint32_t ino : std::set<uint32_t>(orphans_.members())) {
+        RETURN_IF_ERROR(FreeOrphan(ino));
+      }
+      fs_->super->s_state |= EXT2_VALID_FS;
+    }
+    RETURN_IF_ERROR(commit_->Commit());
+    commit_.reset();
+  }
   return fs_.Close();
 }
 

@@ -8,6 +8,7 @@
 // whose inode was freed or reused is answered with ESTALE and never touches
 // another file.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,7 +21,9 @@
 #include <vector>
 
 #include "image/access.h"
+#include "image/commit.h"
 #include "image/filesystem.h"
+#include "image/orphans.h"
 #include "image/types.h"
 #include "util/status.h"
 
@@ -79,8 +82,73 @@ class Image {
   // EACCES otherwise. With mask F_OK it only checks the claim.
   Status Access(const InodeClaim& claim, const Credentials& cred, int mask);
 
-  // Flushes and closes the filesystem. Later calls fail with EIO.
-  Status Close();
+  // --- Changes (image_namespace.cc, image_write.cc). Each one reaches the
+  // image before it returns (commit.h). All fail with EROFS when the image
+  // is read-only, and EPERM on immutable or append-only inodes.
+
+  // Creates `name` in `dir`: a file, device, fifo, socket, directory or
+  // symlink by node.mode, owned by `cred`, with ext4's rules for the
+  // setgid bit, inherited flags and default ACLs.
+  Result<Attr> Make(const InodeClaim& dir, std::string_view name,
+                    const NewNode& node, const Credentials& cred);
+  // A new name for `target` in `dir`.
+  Result<Attr> Link(const InodeClaim& target, const InodeClaim& dir,
+                    std::string_view name);
+  // Removes `name` from `dir` (rmdir when `directory`). An inode left with
+  // no links becomes an orphan until ReleaseIfOrphan().
+  Result<Unlinked> Unlink(const InodeClaim& dir, std::string_view name,
+                          bool directory);
+  // rename(2) with RENAME_NOREPLACE and RENAME_EXCHANGE. Returns the inode
+  // the destination named before, if one was replaced.
+  Result<std::optional<Unlinked>> Rename(const InodeClaim& from_dir,
+                                         std::string_view from,
+                                         const InodeClaim& to_dir,
+                                         std::string_view to, unsigned flags);
+  // Frees inode `ino` if it is an orphan of that generation: the kernel
+  // has forgotten it.
+  Status ReleaseIfOrphan(uint32_t ino, uint32_t generation);
+  // Frees every orphan for which `keep` says no (all at a clean unmount;
+  // those the kernel no longer holds after a restart).
+  Status ReleaseOrphans(const std::function<bool(uint32_t ino,
+                                                 uint32_t generation)>& keep);
+
+  Result<Attr> SetAttr(const InodeClaim& claim, const AttrChange& change,
+                       const Credentials& cred);
+  // Writes at `offset` (the kernel's offset, also for O_APPEND). Returns
+  // the bytes written.
+  Result<size_t> Write(const InodeClaim& claim, uint64_t offset,
+                       std::span<const char> data, const Credentials& cred);
+  // fallocate(2) modes: 0, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE,
+  // COLLAPSE_RANGE, INSERT_RANGE.
+  Status Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
+                   uint64_t length);
+  // lseek(2) with SEEK_DATA or SEEK_HOLE.
+  Result<uint64_t> Seek(const InodeClaim& claim, uint64_t offset, int whence);
+  // The physical block of logical block `lblk` (0 for a hole).
+  Result<uint64_t> Bmap(const InodeClaim& claim, uint64_t lblk);
+  Status SetXattr(const InodeClaim& claim, std::string_view name,
+                  std::string_view value, int flags, const Credentials& cred);
+  Status RemoveXattr(const InodeClaim& claim, std::string_view name);
+  // chattr/lsattr flags (FS_IOC_GETFLAGS / FS_IOC_SETFLAGS).
+  Result<uint32_t> GetFlags(const InodeClaim& claim);
+  Status SetFlags(const InodeClaim& claim, uint32_t flags,
+                  const Credentials& cred);
+  // Discards free blocks of at least `min_blocks` in [first, first+count):
+  // holes are punched in the image file. Returns the bytes discarded.
+  Result<uint64_t> Trim(uint64_t first_byte, uint64_t length,
+                        uint64_t min_length);
+  // Makes everything written so far durable (fsync of the image).
+  Status Sync();
+
+  // Whether a corruption with errors=panic was seen: the server must stop.
+  bool panicked() const { return panicked_.load(); }
+  void set_errors_policy(ErrorsPolicy policy) { errors_ = policy; }
+
+  // Flushes and closes the filesystem. A clean unmount frees the remaining
+  // orphans and marks the filesystem clean (EXT2_VALID_FS); otherwise
+  // (handing over to another server) both are left for the next one.
+  // Later calls fail with EIO.
+  Status Close(bool clean_unmount = true);
 
  private:
   Image(Filesystem fs, bool read_only, uint64_t overhead);
@@ -92,14 +160,45 @@ class Image {
   Result<Attr> ReadLinkedAttr(uint32_t ino);
   Result<Attr> LookupLocked(uint32_t dir_ino, ext2_inode_large& dir,
                             std::string_view name);
-  void LoadOrphans();
+  // Resolve() for a change: also EROFS on a read-only image.
+  Result<ext2_inode_large> ResolveForChange(const InodeClaim& claim);
+  // Resolves a directory for a change: ENOTDIR, EROFS.
+  Result<ext2_inode_large> ResolveDirForChange(const InodeClaim& claim);
+  Result<uint32_t> FindEntry(uint32_t dir_ino, ext2_inode_large& dir,
+                             std::string_view name);
+  Result<Attr> AttrOf(uint32_t ino);
+  // Drops a link of inode `ino` (orphaning it at zero). `directory`: the
+  // entry was a subdirectory, which loses all its links.
+  Result<Unlinked> DropLink(uint32_t ino, bool directory, const timespec& now);
+  Status CheckRenameTarget(uint32_t dir, uint32_t src, uint32_t dst,
+                           bool src_is_dir, bool dst_is_dir, unsigned flags);
+  Status MoveDirectory(uint32_t dir, uint32_t from, uint32_t to,
+                       const timespec& now);
+  Status ApplyAcls(uint32_t dir, uint32_t ino, mode_t* mode);
+  Status ChmodAcl(uint32_t ino, mode_t mode);
+  Status SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
+                      std::string_view value, const Credentials& cred);
+  Status FreeOrphan(uint32_t ino);
+  // Commits the request's changes, and applies the errors= policy to a
+  // corruption among them.
+  Status Finish(Status status);
+  template <typename T>
+  Result<T> Finish(Result<T> result) {
+    Status st = Finish(result.status());
+    return st.ok() ? std::move(result) : Result<T>(st);
+  }
+  void RecordCorruption(const Status& status);
+  Status MarkMounted();
 
   std::mutex mu_;
   Filesystem fs_;
   bool read_only_;
   InodeRange range_;
   uint64_t overhead_blocks_;
-  std::set<uint32_t> orphans_;
+  OrphanList orphans_;
+  std::unique_ptr<MetadataCommit> commit_;
+  ErrorsPolicy errors_ = ErrorsPolicy::kContinue;
+  std::atomic<bool> panicked_{false};
 };
 
 }  // namespace ext4fh

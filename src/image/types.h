@@ -6,7 +6,10 @@
 #include <time.h>
 
 #include <cstdint>
+#include <sys/stat.h>
+
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace ext4fh {
@@ -68,6 +71,34 @@ struct InodeRange {
   uint32_t inodes_count = 0;
   uint32_t first_ino = 0;
 };
+
+// A new inode to create.
+struct NewNode {
+  mode_t mode = 0;   // file type and requested permission bits
+  mode_t umask = 0;  // applied unless the parent has a default ACL
+  dev_t rdev = 0;    // devices
+  std::string target;  // symlinks
+};
+
+// The inode a removed or replaced directory entry named, after the change.
+struct Unlinked {
+  uint32_t ino = 0;
+  uint32_t generation = 0;
+  uint32_t links = 0;  // 0: now an orphan, freed once the kernel forgets it
+};
+
+// A setattr request; unset fields stay as they are.
+struct AttrChange {
+  std::optional<mode_t> mode;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  std::optional<uint64_t> size;
+  std::optional<timespec> atime;  // a value, or kNow
+  std::optional<timespec> mtime;
+};
+
+// In AttrChange times: "the current time".
+inline constexpr timespec kNow{0, UTIME_NOW};
 
 // A caller's reference to an inode. The image checks it under its lock, in
 // the same critical section as the operation, so a request can never act on

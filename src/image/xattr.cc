@@ -1,5 +1,8 @@
 #include "image/xattr.h"
 
+#include <sys/xattr.h>
+
+#include <array>
 #include <memory>
 #include <string>
 
@@ -45,7 +48,66 @@ int CollectName(char* name, char*, size_t, void* data) {
   return 0;
 }
 
+constexpr std::array<std::string_view, 3> kPrefixes = {"user.", "trusted.",
+                                                        "security."};
+constexpr size_t kMaxNameLength = 255;  // XATTR_NAME_MAX
+
+bool Exists(ext2_xattr_handle* h, const std::string& key) {
+  void* value = nullptr;
+  size_t size = 0;
+  if (ext2fs_xattr_get(h, key.c_str(), &value, &size) != 0) {
+    return false;
+  }
+  ext2fs_free_mem(&value);
+  return true;
+}
+
 }  // namespace
+
+Status CheckXattrName(std::string_view name) {
+  if (name.size() > kMaxNameLength) {
+    return Status::Error(ERANGE, "xattr name too long");
+  }
+  if (name == "system.posix_acl_access" || name == "system.posix_acl_default") {
+    return OkStatus();
+  }
+  for (std::string_view prefix : kPrefixes) {
+    if (name.starts_with(prefix)) {
+      return name.size() == prefix.size()
+                 ? Status::Error(EINVAL, "empty xattr name")
+                 : OkStatus();
+    }
+  }
+  return Status::Error(EOPNOTSUPP, "unsupported xattr namespace");
+}
+
+Status SetXattr(ext2_filsys fs, ext2_ino_t ino, std::string_view name,
+                std::string_view value, int flags) {
+  ASSIGN_OR_RETURN(XattrHandle h, OpenXattrs(fs, ino));
+  std::string key(name);
+  bool exists = Exists(h.get(), key);
+  if ((flags & XATTR_CREATE) && exists) {
+    return Status::Error(EEXIST);
+  }
+  if ((flags & XATTR_REPLACE) && !exists) {
+    return Status::Error(ENODATA);
+  }
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_xattr_set(h.get(), key.c_str(), value.data(), value.size()),
+      "cannot set xattr");
+  return OkStatus();
+}
+
+Status RemoveXattr(ext2_filsys fs, ext2_ino_t ino, std::string_view name) {
+  ASSIGN_OR_RETURN(XattrHandle h, OpenXattrs(fs, ino));
+  std::string key(name);
+  if (!Exists(h.get(), key)) {
+    return Status::Error(ENODATA);
+  }
+  RETURN_IF_EXT2_ERROR(ext2fs_xattr_remove(h.get(), key.c_str()),
+                       "cannot remove xattr");
+  return OkStatus();
+}
 
 Result<std::vector<std::string>> ListXattrs(ext2_filsys fs, ext2_ino_t ino,
                                             bool privileged) {

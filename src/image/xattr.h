@@ -25,4 +25,18 @@ Result<std::vector<std::string>> ListXattrs(ext2_filsys fs, ext2_ino_t ino,
 Result<std::string> GetXattr(ext2_filsys fs, ext2_ino_t ino,
                              std::string_view name);
 
+// Checks an attribute name as the VFS and ext4 do: a known namespace
+// (user., trusted., security., and the two POSIX ACL names; EOPNOTSUPP
+// otherwise), a non-empty suffix (EINVAL), at most 255 bytes (ERANGE).
+Status CheckXattrName(std::string_view name);
+
+// Sets `name` to `value`. `flags` may hold XATTR_CREATE (EEXIST if it
+// exists) or XATTR_REPLACE (ENODATA if it does not). ENOSPC when the value
+// does not fit. Writes the inode: callers re-read it.
+Status SetXattr(ext2_filsys fs, ext2_ino_t ino, std::string_view name,
+                std::string_view value, int flags);
+
+// Removes `name`; ENODATA when it does not exist. Writes the inode.
+Status RemoveXattr(ext2_filsys fs, ext2_ino_t ino, std::string_view name);
+
 }  // namespace ext4fh

@@ -175,6 +175,10 @@ int Supervisor::AfterExit(int status) {
     GiveUp("the server refuses the image");
     return kExitImage;
   }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kServerPanicked) {
+    GiveUp("corruption with errors=panic");
+    return kExitFailure;
+  }
   if (CrashLimitReached()) {
     GiveUp("too many crashes");
     return kExitFailure;

@@ -1,0 +1,140 @@
+// MKNOD, MKDIR, SYMLINK, LINK, CREATE, UNLINK, RMDIR and RENAME.
+//
+// Creating ops hand the kernel a new entry and count it in the node table
+// (op_lookup.cc). Removing ops may leave an inode without links: it stays
+// an orphan while the kernel holds it, and is freed at its last FORGET
+// (Server::AfterUnlink, Server::Forget).
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "fuse/node_claim.h"
+#include "fuse/op_handlers.h"
+#include "fuse/reply.h"
+#include "fuse/server.h"
+
+namespace ext4fh {
+namespace {
+
+Result<Attr> DoMake(fuse_req_t req, fuse_ino_t parent, const char* name,
+                    NewNode node) {
+  Server& server = ServerOf(req);
+  ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
+  RETURN_IF_ERROR(server.CheckAccess(req, dir, W_OK | X_OK));
+  node.umask = fuse_req_ctx(req)->umask;
+  return server.image().Make(dir, name, node, server.CredentialsOf(req, true));
+}
+
+void AnswerEntry(Reply& reply, fuse_req_t req, const Result<Attr>& attr) {
+  if (!attr.ok()) {
+    return reply.Error(attr.status());
+  }
+  reply.Entry(ServerOf(req).CountedEntry(*attr));
+}
+
+Result<Attr> DoLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
+                    const char* name) {
+  Server& server = ServerOf(req);
+  ASSIGN_OR_RETURN(NodeClaim target, ClaimFor(ino));
+  ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
+  RETURN_IF_ERROR(server.CheckAccess(req, dir, W_OK | X_OK));
+  return server.image().Link(target, dir, name);
+}
+
+Status DoUnlink(fuse_req_t req, fuse_ino_t parent, const char* name,
+                bool directory) {
+  Server& server = ServerOf(req);
+  ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
+  RETURN_IF_ERROR(server.CheckRemove(req, dir, name));
+  ASSIGN_OR_RETURN(Unlinked gone, server.image().Unlink(dir, name, directory));
+  server.AfterUnlink(gone);
+  return OkStatus();
+}
+
+Status DoRename(fuse_req_t req, fuse_ino_t parent, const char* name,
+                fuse_ino_t newparent, const char* newname, unsigned flags) {
+  Server& server = ServerOf(req);
+  ASSIGN_OR_RETURN(NodeClaim from, ClaimFor(parent));
+  ASSIGN_OR_RETURN(NodeClaim to, ClaimFor(newparent));
+  RETURN_IF_ERROR(server.CheckRemove(req, from, name));
+  RETURN_IF_ERROR(server.CheckRemove(req, to, newname));
+  ASSIGN_OR_RETURN(std::optional<Unlinked> replaced,
+                   server.image().Rename(from, name, to, newname, flags));
+  if (replaced) {
+    server.AfterUnlink(*replaced);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+void MkNod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+           dev_t rdev) {
+  Guarded(req, "mknod", [&](Reply& reply) {
+    AnswerEntry(reply, req, DoMake(req, parent, name, NewNode{mode, 0, rdev, {}}));
+  });
+}
+
+void MkDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  Guarded(req, "mkdir", [&](Reply& reply) {
+    NewNode node{S_IFDIR | (mode & 07777), 0, 0, {}};
+    AnswerEntry(reply, req, DoMake(req, parent, name, node));
+  });
+}
+
+void Symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
+             const char* name) {
+  Guarded(req, "symlink", [&](Reply& reply) {
+    NewNode node{S_IFLNK | 0777, 0, 0, target};
+    AnswerEntry(reply, req, DoMake(req, parent, name, node));
+  });
+}
+
+void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
+          const char* name) {
+  Guarded(req, "link", [&](Reply& reply) {
+    AnswerEntry(reply, req, DoLink(req, ino, parent, name));
+  });
+}
+
+void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+            fuse_file_info* fi) {
+  Guarded(req, "create", [&](Reply& reply) {
+    NewNode node{S_IFREG | (mode & 07777), 0, 0, {}};
+    Result<Attr> attr = DoMake(req, parent, name, node);
+    if (!attr.ok()) {
+      return reply.Error(attr.status());
+    }
+    fuse_entry_param entry = ServerOf(req).CountedEntry(*attr);
+    fi->fh = entry.ino;
+    fi->keep_cache = 1;
+    reply.Create(entry, *fi);
+  });
+}
+
+void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Guarded(req, "unlink", [&](Reply& reply) {
+    Status st = DoUnlink(req, parent, name, false);
+    st.ok() ? reply.Ok() : reply.Error(st);
+  });
+}
+
+void RmDir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Guarded(req, "rmdir", [&](Reply& reply) {
+    Status st = DoUnlink(req, parent, name, true);
+    st.ok() ? reply.Ok() : reply.Error(st);
+  });
+}
+
+void Rename(fuse_req_t req, fuse_ino_t parent, const char* name,
+            fuse_ino_t newparent, const char* newname, unsigned int flags) {
+  Guarded(req, "rename", [&](Reply& reply) {
+    Status st = DoRename(req, parent, name, newparent, newname, flags);
+    st.ok() ? reply.Ok() : reply.Error(st);
+  });
+}
+
+}  // namespace ext4fh

@@ -1,0 +1,46 @@
+#pragma once
+
+// Changing directory contents: adding and removing entries, repointing
+// "..", and checking emptiness. Callers hold the image lock and commit.
+
+#include <ext2fs/ext2fs.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <string>
+#include <string_view>
+
+#include "util/status.h"
+
+namespace ext4fh {
+
+// The EXT2_FT_* directory entry type for `mode`.
+uint8_t FileTypeOf(mode_t mode);
+
+// Links `name` to `ino` (of `mode`) in directory `dir`, growing the
+// directory when it is full. The directory inode on disk may change (size,
+// blocks); re-read it afterwards.
+Status AddEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name,
+                ext2_ino_t ino, mode_t mode);
+
+// Removes the entry `name` from `dir`.
+Status RemoveEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name);
+
+// Points the ".." entry of directory `dir` at `parent`.
+Status SetDotDot(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t parent);
+
+// Whether directory `dir` holds nothing but "." and "..".
+Result<bool> IsEmptyDir(ext2_filsys fs, ext2_ino_t dir,
+                        const ext2_inode_large& inode);
+
+// Sets the mtime and ctime of directory `dir` to `now` and adds `link_delta`
+// to its link count, as ext4 does on entry changes (re-reads the inode).
+// Link counts of directories with more than EXT4_LINK_MAX subdirectories
+// stay at 1 (dir_nlink).
+Status TouchDir(ext2_filsys fs, ext2_ino_t dir, const timespec& now,
+                int link_delta = 0);
+
+// The largest link count ext4 allows (EXT4_LINK_MAX).
+inline constexpr uint32_t kLinkMax = 65000;
+
+}  // namespace ext4fh

@@ -1,0 +1,400 @@
+#include "image/file_write.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "image/errcode.h"
+#include "image/file_data.h"
+#include "image/inode.h"
+
+namespace ext4fh {
+namespace {
+
+constexpr uint64_t kMaxLfsFileSize = std::numeric_limits<int64_t>::max();
+
+struct FileCloser {
+  void operator()(ext2_file_t f) const { ext2fs_file_close(f); }
+};
+using File = std::unique_ptr<std::remove_pointer_t<ext2_file_t>, FileCloser>;
+
+Result<File> OpenFile(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode) {
+  ext2_file_t file = nullptr;
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_file_open2(fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                        EXT2_FILE_WRITE, &file),
+      "cannot open file");
+  return File(file);
+}
+
+// Closes `file` (flushing it) and reloads `inode` from disk.
+Status CloseFile(File file, ext2_filsys fs, ext2_ino_t ino,
+                 ext2_inode_large& inode) {
+  errcode_t code = ext2fs_file_close(file.release());
+  RETURN_IF_EXT2_ERROR(code, "cannot flush file");
+  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
+  return OkStatus();
+}
+
+uint64_t ExtentMaxSize(unsigned bits, bool huge_file) {
+  uint64_t upper = kMaxLfsFileSize;
+  if (!huge_file) {
+    upper = (((1ULL << 32) - 1) >> (bits - 9)) << bits;
+  }
+  return std::min<uint64_t>(((1ULL << 32) - 1) << bits, upper);
+}
+
+// ext4_max_bitmap_size: the block tree's reach, less its own metadata
+// blocks when i_blocks limits the size.
+uint64_t BitmapMaxSize(unsigned bits, bool huge_file) {
+  const uint64_t ppb = 1ULL << (bits - 2);
+  uint64_t upper = huge_file ? (1ULL << 48) - 1
+                             : ((1ULL << 32) - 1) >> (bits - 9);
+  uint64_t res = 12 + ppb + ppb * ppb + ppb * ppb * ppb;
+  uint64_t meta = 1 + (1 + ppb) + (1 + ppb + ppb * ppb);
+  if (res + meta > upper) {
+    res = upper;
+    upper -= 12;
+    meta = 1;
+    upper -= ppb;
+    if (upper < ppb * ppb) {
+      meta += 1 + (upper + ppb - 1) / ppb;
+    } else {
+      meta += 1 + ppb;
+      upper -= ppb * ppb;
+      meta += 1 + (upper + ppb - 1) / ppb + (upper + ppb * ppb - 1) / (ppb * ppb);
+    }
+    res -= meta;
+  }
+  return std::min(res << bits, kMaxLfsFileSize);
+}
+
+bool IsExtentMapped(const ext2_inode_large& inode) {
+  return (inode.i_flags & EXT4_EXTENTS_FL) != 0;
+}
+
+// Zeroes [from, to) inside one block, if that block holds written data.
+Status ZeroInBlock(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                   uint64_t from, uint64_t to) {
+  const uint64_t bs = fs->blocksize;
+  ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs, ino, inode, from / bs, 1));
+  if (!run.is_data() || from >= to) {
+    return OkStatus();
+  }
+  std::vector<char> block(bs);
+  RETURN_IF_EXT2_ERROR(io_channel_read_blk64(fs->io, run.pblk, 1, block.data()),
+                       "cannot read block");
+  std::memset(block.data() + from % bs, 0, to - from);
+  RETURN_IF_EXT2_ERROR(io_channel_write_blk64(fs->io, run.pblk, 1, block.data()),
+                       "cannot write block");
+  return OkStatus();
+}
+
+// Zeroes the parts of [offset, offset+len) outside whole blocks.
+Status ZeroPartialBlocks(ext2_filsys fs, ext2_ino_t ino,
+                         ext2_inode_large& inode, uint64_t offset,
+                         uint64_t len) {
+  const uint64_t bs = fs->blocksize;
+  const uint64_t end = offset + len;
+  const uint64_t first_full = (offset + bs - 1) / bs * bs;
+  const uint64_t last_full = end / bs * bs;
+  if (first_full > last_full) {  // inside one block
+    return ZeroInBlock(fs, ino, inode, offset, end);
+  }
+  RETURN_IF_ERROR(ZeroInBlock(fs, ino, inode, offset, first_full));
+  return ZeroInBlock(fs, ino, inode, last_full, end);
+}
+
+Status Punch(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+             uint64_t first_blk, uint64_t end_blk) {
+  if (first_blk >= end_blk) {
+    return OkStatus();
+  }
+  RETURN_IF_EXT2_ERROR(ext2fs_punch(fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                                    nullptr, first_blk, end_blk - 1),
+                       "cannot free blocks");
+  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
+  return OkStatus();
+}
+
+Status AllocateUnwritten(ext2_filsys fs, ext2_ino_t ino,
+                         ext2_inode_large& inode, uint64_t first_blk,
+                         uint64_t end_blk) {
+  if (first_blk >= end_blk) {
+    return OkStatus();
+  }
+  auto* base = reinterpret_cast<ext2_inode*>(&inode);
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_fallocate(fs,
+                       EXT2_FALLOCATE_FORCE_UNINIT |
+                           EXT2_FALLOCATE_INIT_BEYOND_EOF,
+                       ino, base, ~0ULL, first_blk, end_blk - first_blk),
+      "cannot allocate blocks");
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_write_inode_full(fs, ino, base, sizeof(inode)), "cannot write inode");
+  return OkStatus();
+}
+
+Status GrowSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                uint64_t size) {
+  if (size <= InodeSize(fs, inode)) {
+    return OkStatus();
+  }
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_inode_size_set(fs, reinterpret_cast<ext2_inode*>(&inode), size),
+      "cannot set size");
+  RETURN_IF_EXT2_ERROR(ext2fs_write_inode_full(
+                           fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                           sizeof(inode)),
+                       "cannot write inode");
+  return OkStatus();
+}
+
+// Moves every extent at or after `from` by `delta` blocks. Insert moves
+// the last extent first, collapse the first, so extents never overlap.
+Status ShiftExtents(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                    uint64_t from, int64_t delta) {
+  ext2_extent_handle_t raw = nullptr;
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_extent_open2(fs, ino, reinterpret_cast<ext2_inode*>(&inode), &raw),
+      "cannot open extent tree");
+  std::unique_ptr<std::remove_pointer_t<ext2_extent_handle_t>,
+                  void (*)(ext2_extent_handle_t)>
+      handle(raw, ext2fs_extent_free);
+  ext2fs_extent e{};
+  int op = delta > 0 ? EXT2_EXTENT_LAST_LEAF : EXT2_EXTENT_ROOT;
+  errcode_t code = ext2fs_extent_get(raw, op, &e);
+  if (delta < 0 && code == 0 && !(e.e_flags & EXT2_EXTENT_FLAGS_LEAF)) {
+    code = ext2fs_extent_get(raw, EXT2_EXTENT_NEXT_LEAF, &e);
+  }
+  while (code == 0) {
+    if (e.e_lblk >= from) {
+      e.e_lblk = static_cast<blk64_t>(static_cast<int64_t>(e.e_lblk) + delta);
+      RETURN_IF_EXT2_ERROR(ext2fs_extent_replace(raw, 0, &e), "cannot move extent");
+      RETURN_IF_EXT2_ERROR(ext2fs_extent_fix_parents(raw), "cannot fix index");
+    } else if (delta > 0) {
+      break;
+    }
+    code = ext2fs_extent_get(
+        raw, delta > 0 ? EXT2_EXTENT_PREV_LEAF : EXT2_EXTENT_NEXT_LEAF, &e);
+  }
+  if (code != 0 && code != EXT2_ET_EXTENT_NO_NEXT &&
+      code != EXT2_ET_EXTENT_NO_PREV && code != EXT2_ET_NO_CURRENT_NODE) {
+    return StatusFromErrcode(code, "cannot walk extents");
+  }
+  handle.reset();
+  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
+  return OkStatus();
+}
+
+// Splits the extent that contains `lblk` (strictly inside it) in two.
+Status SplitExtentAt(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                     uint64_t lblk) {
+  ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs, ino, inode, lblk, 1));
+  if (run.pblk == 0 || lblk == 0) {
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(BlockRun before, MapBlocks(fs, ino, inode, lblk - 1, 1));
+  if (before.pblk == 0 || before.pblk + 1 != run.pblk ||
+      before.unwritten != run.unwritten) {
+    return OkStatus();  // lblk already starts an extent
+  }
+  ext2_extent_handle_t raw = nullptr;
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_extent_open2(fs, ino, reinterpret_cast<ext2_inode*>(&inode), &raw),
+      "cannot open extent tree");
+  std::unique_ptr<std::remove_pointer_t<ext2_extent_handle_t>,
+                  void (*)(ext2_extent_handle_t)>
+      handle(raw, ext2fs_extent_free);
+  RETURN_IF_EXT2_ERROR(ext2fs_extent_goto2(raw, 0, lblk), "cannot find extent");
+  ext2fs_extent e{};
+  RETURN_IF_EXT2_ERROR(ext2fs_extent_get(raw, EXT2_EXTENT_CURRENT, &e),
+                       "cannot read extent");
+  ext2fs_extent tail = e;
+  tail.e_lblk = lblk;
+  tail.e_pblk = e.e_pblk + (lblk - e.e_lblk);
+  tail.e_len = static_cast<uint32_t>(e.e_lblk + e.e_len - lblk);
+  e.e_len = static_cast<uint32_t>(lblk - e.e_lblk);
+  RETURN_IF_EXT2_ERROR(ext2fs_extent_replace(raw, 0, &e), "cannot split extent");
+  RETURN_IF_EXT2_ERROR(ext2fs_extent_insert(raw, EXT2_EXTENT_INSERT_AFTER, &tail),
+                       "cannot split extent");
+  handle.reset();
+  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
+  return OkStatus();
+}
+
+Status CheckShiftArgs(ext2_filsys fs, const ext2_inode_large& inode,
+                      uint64_t offset, uint64_t len) {
+  if (!IsExtentMapped(inode)) {
+    return Status::Error(EOPNOTSUPP, "needs an extent-mapped file");
+  }
+  if (offset % fs->blocksize != 0 || len % fs->blocksize != 0 || len == 0) {
+    return Status::Error(EINVAL, "range not block aligned");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+uint64_t MaxFileSize(ext2_filsys fs, const ext2_inode_large& inode) {
+  unsigned bits = EXT2_BLOCK_SIZE_BITS(fs->super);
+  bool huge = ext2fs_has_feature_huge_file(fs->super);
+  return IsExtentMapped(inode) ? ExtentMaxSize(bits, huge)
+                               : BitmapMaxSize(bits, huge);
+}
+
+Result<size_t> WriteFileData(ext2_filsys fs, ext2_ino_t ino,
+                             ext2_inode_large& inode, uint64_t offset,
+                             std::span<const char> data) {
+  const uint64_t max = MaxFileSize(fs, inode);
+  if (offset >= max) {
+    return Status::Error(EFBIG);
+  }
+  data = data.first(std::min<uint64_t>(data.size(), max - offset));
+  ASSIGN_OR_RETURN(File file, OpenFile(fs, ino, inode));
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_file_llseek(file.get(), offset, EXT2_SEEK_SET, nullptr),
+      "cannot seek");
+  unsigned int written = 0;
+  errcode_t code = ext2fs_file_write(file.get(), data.data(),
+                                     static_cast<unsigned>(data.size()), &written);
+  Status close = CloseFile(std::move(file), fs, ino, inode);
+  RETURN_IF_EXT2_ERROR(code, "cannot write file data");
+  RETURN_IF_ERROR(close);
+  return static_cast<size_t>(written);
+}
+
+Status SetFileSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                   uint64_t size) {
+  if (size > MaxFileSize(fs, inode)) {
+    return Status::Error(EFBIG);
+  }
+  ASSIGN_OR_RETURN(File file, OpenFile(fs, ino, inode));
+  errcode_t code = ext2fs_file_set_size2(file.get(), size);
+  Status close = CloseFile(std::move(file), fs, ino, inode);
+  RETURN_IF_EXT2_ERROR(code, "cannot change file size");
+  return close;
+}
+
+Status PunchRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                  uint64_t offset, uint64_t len) {
+  const uint64_t bs = fs->blocksize;
+  const uint64_t size = InodeSize(fs, inode);
+  if (HasInlineData(inode)) {
+    uint64_t end = std::min(offset + len, size);
+    if (offset >= end) {
+      return OkStatus();
+    }
+    std::vector<char> zeros(end - offset, 0);
+    return WriteFileData(fs, ino, inode, offset, zeros).status();
+  }
+  RETURN_IF_ERROR(ZeroPartialBlocks(fs, ino, inode, offset,
+                                    std::min(len, size > offset ? size - offset : 0)));
+  return Punch(fs, ino, inode, (offset + bs - 1) / bs, (offset + len) / bs);
+}
+
+Status AllocateRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                     uint64_t offset, uint64_t len, bool keep_size) {
+  if (!IsExtentMapped(inode)) {
+    return Status::Error(EOPNOTSUPP, "fallocate needs extents");
+  }
+  if (offset + len > MaxFileSize(fs, inode)) {
+    return Status::Error(EFBIG);
+  }
+  const uint64_t bs = fs->blocksize;
+  RETURN_IF_ERROR(AllocateUnwritten(fs, ino, inode, offset / bs,
+                                    (offset + len + bs - 1) / bs));
+  return keep_size ? OkStatus() : GrowSize(fs, ino, inode, offset + len);
+}
+
+Status ZeroRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                 uint64_t offset, uint64_t len, bool keep_size) {
+  if (!IsExtentMapped(inode)) {
+    return Status::Error(EOPNOTSUPP, "zero range needs extents");
+  }
+  if (offset + len > MaxFileSize(fs, inode)) {
+    return Status::Error(EFBIG);
+  }
+  const uint64_t bs = fs->blocksize;
+  // Whole blocks lose their data; then every block the range touches is
+  // allocated (holes as unwritten), and written edge blocks are zeroed.
+  RETURN_IF_ERROR(Punch(fs, ino, inode, (offset + bs - 1) / bs, (offset + len) / bs));
+  RETURN_IF_ERROR(AllocateUnwritten(fs, ino, inode, offset / bs,
+                                    (offset + len + bs - 1) / bs));
+  RETURN_IF_ERROR(ZeroPartialBlocks(fs, ino, inode, offset, len));
+  return keep_size ? OkStatus() : GrowSize(fs, ino, inode, offset + len);
+}
+
+Status CollapseRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                     uint64_t offset, uint64_t len) {
+  RETURN_IF_ERROR(CheckShiftArgs(fs, inode, offset, len));
+  const uint64_t size = InodeSize(fs, inode);
+  if (offset + len >= size) {
+    return Status::Error(EINVAL, "collapse reaches end of file");
+  }
+  const uint64_t bs = fs->blocksize;
+  RETURN_IF_ERROR(Punch(fs, ino, inode, offset / bs, (offset + len) / bs));
+  RETURN_IF_ERROR(ShiftExtents(fs, ino, inode, (offset + len) / bs,
+                               -static_cast<int64_t>(len / bs)));
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_inode_size_set(fs, reinterpret_cast<ext2_inode*>(&inode), size - len),
+      "cannot set size");
+  RETURN_IF_EXT2_ERROR(ext2fs_write_inode_full(
+                           fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                           sizeof(inode)),
+                       "cannot write inode");
+  return OkStatus();
+}
+
+Status InsertRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                   uint64_t offset, uint64_t len) {
+  RETURN_IF_ERROR(CheckShiftArgs(fs, inode, offset, len));
+  const uint64_t size = InodeSize(fs, inode);
+  if (offset >= size) {
+    return Status::Error(EINVAL, "insert at or past end of file");
+  }
+  if (size + len > MaxFileSize(fs, inode)) {
+    return Status::Error(EFBIG);
+  }
+  const uint64_t bs = fs->blocksize;
+  RETURN_IF_ERROR(SplitExtentAt(fs, ino, inode, offset / bs));
+  RETURN_IF_ERROR(
+      ShiftExtents(fs, ino, inode, offset / bs, static_cast<int64_t>(len / bs)));
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_inode_size_set(fs, reinterpret_cast<ext2_inode*>(&inode), size + len),
+      "cannot set size");
+  RETURN_IF_EXT2_ERROR(ext2fs_write_inode_full(
+                           fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                           sizeof(inode)),
+                       "cannot write inode");
+  return OkStatus();
+}
+
+Result<uint64_t> SeekDataOrHole(ext2_filsys fs, ext2_ino_t ino,
+                                ext2_inode_large& inode, uint64_t offset,
+                                bool data) {
+  const uint64_t size = InodeSize(fs, inode);
+  if (offset >= size) {
+    return Status::Error(ENXIO);
+  }
+  if (HasInlineData(inode)) {
+    return data ? offset : size;
+  }
+  const uint64_t bs = fs->blocksize;
+  const uint64_t end_blk = (size + bs - 1) / bs;
+  for (uint64_t lblk = offset / bs; lblk < end_blk;) {
+    ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs, ino, inode, lblk, end_blk - lblk));
+    if (run.is_data() == data) {
+      return std::max(offset, lblk * bs);
+    }
+    lblk += run.count;
+  }
+  if (data) {
+    return Status::Error(ENXIO);
+  }
+  return size;
+}
+
+}  // namespace ext4fh

@@ -1,0 +1,412 @@
+// Image: changes to attributes, data, xattrs and flags. See image.h.
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "image/acl.h"
+#include "image/errcode.h"
+#include "image/file_data.h"
+#include "image/file_write.h"
+#include "image/image.h"
+#include "image/inode.h"
+#include "image/inode_flags.h"
+#include "image/inode_write.h"
+#include "image/xattr.h"
+
+namespace ext4fh {
+namespace {
+
+timespec Resolved(const timespec& ts, const timespec& now) {
+  return ts.tv_nsec == UTIME_NOW ? now : ts;
+}
+
+bool SetsExplicitTime(const AttrChange& c) {
+  return (c.atime && c.atime->tv_nsec != UTIME_NOW) ||
+         (c.mtime && c.mtime->tv_nsec != UTIME_NOW);
+}
+
+Status CheckAttrChangeAllowed(const ext2_inode_large& inode,
+                              const AttrChange& c) {
+  if (IsImmutable(inode)) {
+    return Status::Error(EPERM, "immutable");
+  }
+  if (IsAppendOnly(inode) &&
+      (c.mode || c.uid || c.gid || c.size || SetsExplicitTime(c))) {
+    return Status::Error(EPERM, "append-only");
+  }
+  return OkStatus();
+}
+
+// Whether `cred` may use the blocks reserved for root (ext4's resuid,
+// resgid, or CAP_SYS_RESOURCE, which only root has here).
+bool MayUseReserved(ext2_filsys fs, const Credentials& cred) {
+  return cred.uid == 0 || cred.uid == fs->super->s_def_resuid ||
+         (fs->super->s_def_resgid != 0 && cred.InGroup(fs->super->s_def_resgid));
+}
+
+// The kernel's reserve that nobody's data may use (s_resv_clusters).
+uint64_t KernelReserve(ext2_filsys fs) {
+  if (!ext2fs_has_feature_extents(fs->super)) {
+    return 0;
+  }
+  return std::min<uint64_t>(ext2fs_blocks_count(fs->super) / 50, 4096);
+}
+
+// ENOSPC when allocating `needed` blocks would eat into reserved space
+// (ext4_has_free_clusters).
+Status CheckSpace(ext2_filsys fs, uint64_t needed, const Credentials& cred) {
+  uint64_t free = ext2fs_free_blocks_count(fs->super);
+  uint64_t reserve = KernelReserve(fs);
+  if (!MayUseReserved(fs, cred)) {
+    reserve += ext2fs_r_blocks_count(fs->super);
+  }
+  if (needed > 0 && free < reserve + needed) {
+    return Status::Error(ENOSPC);
+  }
+  return OkStatus();
+}
+
+// Blocks in [offset, offset+len) that are not allocated yet.
+Result<uint64_t> UnallocatedBlocks(ext2_filsys fs, ext2_ino_t ino,
+                                   ext2_inode_large& inode, uint64_t offset,
+                                   uint64_t len) {
+  if (HasInlineData(inode) || len == 0) {
+    return uint64_t{0};
+  }
+  const uint64_t bs = fs->blocksize;
+  const uint64_t end = (offset + len + bs - 1) / bs;
+  uint64_t missing = 0;
+  for (uint64_t lblk = offset / bs; lblk < end;) {
+    ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs, ino, inode, lblk, end - lblk));
+    if (run.pblk == 0) {
+      missing += run.count;
+    }
+    lblk += run.count;
+  }
+  return missing;
+}
+
+Status TouchModified(ext2_filsys fs, ext2_ino_t ino, const timespec& now) {
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs, ino));
+  SetTimes(inode, kMtime | kCtime, now);
+  return WriteInode(fs, ino, inode);
+}
+
+}  // namespace
+
+// chmod keeps an access ACL in step with the mode (posix_acl_chmod).
+Status Image::ChmodAcl(uint32_t ino, mode_t mode) {
+  Result<std::string> value = ext4fh::GetXattr(fs_.get(), ino, kAclAccessName);
+  if (!value.ok()) {
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(Acl acl, ParseAcl(*value));
+  AclChmod(acl, mode);
+  return ext4fh::SetXattr(fs_.get(), ino, kAclAccessName, SerializeAcl(acl), 0);
+}
+
+Result<Attr> Image::SetAttr(const InodeClaim& claim, const AttrChange& change,
+                            const Credentials& cred) {
+  std::lock_guard lock(mu_);
+  auto set = [&]() -> Result<Attr> {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
+    RETURN_IF_ERROR(CheckAttrChangeAllowed(inode, change));
+    const timespec now = Now();
+    const uint32_t ino = claim.ino();
+    if (change.size) {
+      if (LINUX_S_ISDIR(inode.i_mode)) {
+        return Status::Error(EISDIR);
+      }
+      if (!LINUX_S_ISREG(inode.i_mode)) {
+        return Status::Error(EINVAL);
+      }
+      RETURN_IF_ERROR(SetFileSize(fs_.get(), ino, inode, *change.size));
+      SetTimes(inode, kMtime, now);
+      commit_->SuperChanged();  // large_file may have been turned on
+    }
+    if (change.uid) {
+      inode.i_uid = static_cast<uint16_t>(*change.uid);
+      inode.osd2.linux2.l_i_uid_high = static_cast<uint16_t>(*change.uid >> 16);
+    }
+    if (change.gid) {
+      inode.i_gid = static_cast<uint16_t>(*change.gid);
+      inode.osd2.linux2.l_i_gid_high = static_cast<uint16_t>(*change.gid >> 16);
+    }
+    if (change.mode) {
+      mode_t mode = (inode.i_mode & S_IFMT) | (*change.mode & 07777);
+      if (cred.uid != 0 && !cred.InGroup(inode_gid(inode))) {
+        mode &= ~S_ISGID;  // setattr_copy
+      }
+      inode.i_mode = static_cast<uint16_t>(mode);
+      RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+      RETURN_IF_ERROR(ChmodAcl(ino, mode));
+      ext2_inode_large fresh;
+      ASSIGN_OR_RETURN(fresh, ReadInode(fs_.get(), ino));
+      fresh.i_mode = inode.i_mode;
+      inode = fresh;
+    }
+    if (change.atime) {
+      SetTimes(inode, kAtime, Resolved(*change.atime, now));
+    }
+    if (change.mtime) {
+      SetTimes(inode, kMtime, Resolved(*change.mtime, now));
+    }
+    SetTimes(inode, kCtime, now);
+    RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+    return DecodeAttr(fs_.get(), ino, inode);
+  };
+  return Finish(set());
+}
+
+Result<size_t> Image::Write(const InodeClaim& claim, uint64_t offset,
+                            std::span<const char> data,
+                            const Credentials& cred) {
+  std::lock_guard lock(mu_);
+  auto write = [&]() -> Result<size_t> {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
+    if (LINUX_S_ISDIR(inode.i_mode)) {
+      return Status::Error(EISDIR);
+    }
+    if (IsImmutable(inode)) {
+      return Status::Error(EPERM, "immutable");
+    }
+    if (IsAppendOnly(inode) && offset != InodeSize(fs_.get(), inode)) {
+      return Status::Error(EPERM, "append-only file written before its end");
+    }
+    ASSIGN_OR_RETURN(uint64_t needed, UnallocatedBlocks(fs_.get(), claim.ino(),
+                                                        inode, offset,
+                                                        data.size()));
+    RETURN_IF_ERROR(CheckSpace(fs_.get(), needed, cred));
+    ASSIGN_OR_RETURN(size_t n, WriteFileData(fs_.get(), claim.ino(), inode,
+                                             offset, data));
+    if (offset + n > 0x7fffffffULL) {
+      commit_->SuperChanged();  // large_file may have been turned on
+    }
+    RETURN_IF_ERROR(TouchModified(fs_.get(), claim.ino(), Now()));
+    return n;
+  };
+  return Finish(write());
+}
+
+Status Image::Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
+                        uint64_t length) {
+  std::lock_guard lock(mu_);
+  auto fallocate = [&]() -> Status {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
+    if (LINUX_S_ISDIR(inode.i_mode)) {
+      return Status::Error(EISDIR);
+    }
+    if (!LINUX_S_ISREG(inode.i_mode)) {
+      return Status::Error(ENODEV);
+    }
+    if (length == 0 || static_cast<int64_t>(offset) < 0 ||
+        static_cast<int64_t>(offset + length) < 0) {
+      return Status::Error(EINVAL);
+    }
+    if (IsImmutable(inode)) {
+      return Status::Error(EPERM);
+    }
+    if (IsAppendOnly(inode) && (mode & ~FALLOC_FL_KEEP_SIZE)) {
+      return Status::Error(EPERM);
+    }
+    const uint32_t ino = claim.ino();
+    const bool keep = mode & FALLOC_FL_KEEP_SIZE;
+    switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+      case 0:
+        RETURN_IF_ERROR(AllocateRange(fs_.get(), ino, inode, offset, length, keep));
+        break;
+      case FALLOC_FL_PUNCH_HOLE:
+        if (!keep) {
+          return Status::Error(EOPNOTSUPP);
+        }
+        RETURN_IF_ERROR(PunchRange(fs_.get(), ino, inode, offset, length));
+        break;
+      case FALLOC_FL_ZERO_RANGE:
+        RETURN_IF_ERROR(ZeroRange(fs_.get(), ino, inode, offset, length, keep));
+        break;
+      case FALLOC_FL_COLLAPSE_RANGE:
+        if (keep) {
+          return Status::Error(EINVAL);
+        }
+        RETURN_IF_ERROR(CollapseRange(fs_.get(), ino, inode, offset, length));
+        break;
+      case FALLOC_FL_INSERT_RANGE:
+        if (keep) {
+          return Status::Error(EINVAL);
+        }
+        RETURN_IF_ERROR(InsertRange(fs_.get(), ino, inode, offset, length));
+        break;
+      default:
+        return Status::Error(EOPNOTSUPP);
+    }
+    commit_->SuperChanged();
+    return TouchModified(fs_.get(), ino, Now());
+  };
+  return Finish(fallocate());
+}
+
+Result<uint64_t> Image::Seek(const InodeClaim& claim, uint64_t offset,
+                             int whence) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+    return Status::Error(EINVAL);
+  }
+  return Finish(SeekDataOrHole(fs_.get(), claim.ino(), inode, offset,
+                               whence == SEEK_DATA));
+}
+
+Result<uint64_t> Image::Bmap(const InodeClaim& claim, uint64_t lblk) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  if (!LINUX_S_ISREG(inode.i_mode) || HasInlineData(inode)) {
+    return Status::Error(EINVAL);
+  }
+  ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs_.get(), claim.ino(), inode, lblk, 1));
+  return run.is_data() ? run.pblk : uint64_t{0};
+}
+
+// Setting an access ACL also sets the mode (posix_acl_update_mode): an ACL
+// the mode can express is not stored at all.
+Status Image::SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
+                           std::string_view value, const Credentials& cred) {
+  mode_t perms = inode.i_mode & 0777;
+  bool store = false;
+  if (!value.empty()) {
+    ASSIGN_OR_RETURN(Acl acl, ParseAcl(value));
+    store = !AclEquivalentToMode(acl, &perms);
+  }
+  if (store) {
+    RETURN_IF_ERROR(ext4fh::SetXattr(fs_.get(), ino, kAclAccessName, value, 0));
+  } else {
+    Status st = ext4fh::RemoveXattr(fs_.get(), ino, kAclAccessName);
+    if (!st.ok() && st.err() != ENODATA) {
+      return st;
+    }
+  }
+  ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), ino));
+  mode_t mode = (inode.i_mode & ~0777) | perms;
+  if (cred.uid != 0 && !cred.InGroup(inode_gid(inode))) {
+    mode &= ~S_ISGID;
+  }
+  inode.i_mode = static_cast<uint16_t>(mode);
+  return OkStatus();
+}
+
+Status Image::SetXattr(const InodeClaim& claim, std::string_view name,
+                       std::string_view value, int flags,
+                       const Credentials& cred) {
+  std::lock_guard lock(mu_);
+  auto set = [&]() -> Status {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
+    RETURN_IF_ERROR(CheckMutable(inode));
+    RETURN_IF_ERROR(CheckXattrName(name));
+    const uint32_t ino = claim.ino();
+    if (name == kAclAccessName) {
+      RETURN_IF_ERROR(SetAccessAcl(ino, inode, value, cred));
+    } else {
+      if (name == kAclDefaultName) {
+        if (!LINUX_S_ISDIR(inode.i_mode)) {
+          return value.empty() ? OkStatus() : Status::Error(EACCES);
+        }
+        if (value.empty()) {
+          Status st = ext4fh::RemoveXattr(fs_.get(), ino, name);
+          return st.err() == ENODATA ? OkStatus() : st;
+        }
+        RETURN_IF_ERROR(ParseAcl(value).status());
+      }
+      RETURN_IF_ERROR(ext4fh::SetXattr(fs_.get(), ino, name, value, flags));
+      ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), ino));
+    }
+    SetTimes(inode, kCtime, Now());
+    return WriteInode(fs_.get(), ino, inode);
+  };
+  return Finish(set());
+}
+
+Status Image::RemoveXattr(const InodeClaim& claim, std::string_view name) {
+  std::lock_guard lock(mu_);
+  auto remove = [&]() -> Status {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
+    RETURN_IF_ERROR(CheckMutable(inode));
+    RETURN_IF_ERROR(CheckXattrName(name));
+    RETURN_IF_ERROR(ext4fh::RemoveXattr(fs_.get(), claim.ino(), name));
+    ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), claim.ino()));
+    SetTimes(inode, kCtime, Now());
+    return WriteInode(fs_.get(), claim.ino(), inode);
+  };
+  return Finish(remove());
+}
+
+Result<uint32_t> Image::GetFlags(const InodeClaim& claim) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  return VisibleFlags(inode.i_flags);
+}
+
+Status Image::SetFlags(const InodeClaim& claim, uint32_t flags,
+                       const Credentials& cred) {
+  std::lock_guard lock(mu_);
+  auto set = [&]() -> Status {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
+    if (cred.uid != 0 && cred.uid != inode_uid(inode)) {
+      return Status::Error(EPERM, "not the owner");
+    }
+    ASSIGN_OR_RETURN(uint32_t next,
+                     ApplySetFlags(inode.i_flags, flags, cred.uid == 0));
+    inode.i_flags = next;
+    SetTimes(inode, kCtime, Now());
+    return WriteInode(fs_.get(), claim.ino(), inode);
+  };
+  return Finish(set());
+}
+
+Result<uint64_t> Image::Trim(uint64_t first_byte, uint64_t length,
+                             uint64_t min_length) {
+  std::lock_guard lock(mu_);
+  if (read_only_) {
+    return Status::Error(EROFS);
+  }
+  ext2_filsys fs = fs_.get();
+  const uint64_t bs = fs->blocksize;
+  const blk64_t first = std::max<blk64_t>(first_byte / bs,
+                                          fs->super->s_first_data_block);
+  const blk64_t end = std::min<blk64_t>(
+      length / bs > ext2fs_blocks_count(fs->super) ? ext2fs_blocks_count(fs->super)
+                                                   : first + length / bs,
+      ext2fs_blocks_count(fs->super));
+  const uint64_t min_blocks = std::max<uint64_t>(1, min_length / bs);
+  uint64_t trimmed = 0;
+  for (blk64_t start = first; start < end;) {
+    blk64_t free_start = 0, used = 0;
+    if (ext2fs_find_first_zero_block_bitmap2(fs->block_map, start, end - 1,
+                                             &free_start) != 0) {
+      break;
+    }
+    if (ext2fs_find_first_set_block_bitmap2(fs->block_map, free_start, end - 1,
+                                            &used) != 0) {
+      used = end;
+    }
+    if (used - free_start >= min_blocks &&
+        io_channel_discard(fs->io, free_start, used - free_start) == 0) {
+      trimmed += (used - free_start) * bs;
+    }
+    start = used;
+  }
+  return trimmed;
+}
+
+Status Image::Sync() {
+  std::lock_guard lock(mu_);
+  if (read_only_ || fs_.get() == nullptr) {
+    return OkStatus();
+  }
+  RETURN_IF_ERROR(Finish(OkStatus()));
+  RETURN_IF_EXT2_ERROR(io_channel_flush(fs_->io), "cannot sync image");
+  return OkStatus();
+}
+
+}  // namespace ext4fh
