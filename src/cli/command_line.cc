@@ -17,9 +17,9 @@ constexpr const char* kPassThroughFlags[] = {"nosuid", "nodev", "noexec",
                                              "suid",   "dev",   "exec"};
 // Options fstab and mount(8) may hand us that have no meaning here.
 constexpr const char* kIgnoredOptions[] = {
-    "defaults", "auto",   "noauto",   "user",        "nouser", "users",
-    "_netdev",  "nofail", "atime",    "noatime",     "relatime",
-    "strictatime", "lazytime", "nodiratime", "diratime", "async", "sync"};
+    "defaults", "auto",     "noauto",     "user",     "nouser", "users",
+    "_netdev",  "nofail",   "lazytime",   "nodiratime", "diratime",
+    "async",    "sync"};
 
 template <typename T>
 bool Contains(const T& list, const std::string& s) {
@@ -95,10 +95,20 @@ void ApplyOption(const std::string& opt, KeeperConfig& config) {
     RequireNoValue(key, has_value);
     server.debug = true;
     config.foreground = true;
+  } else if (key == "relatime" || key == "atime") {
+    RequireNoValue(key, has_value);
+    server.atime = AtimePolicy::kRelatime;
+  } else if (key == "strictatime") {
+    RequireNoValue(key, has_value);
+    server.atime = AtimePolicy::kStrict;
+  } else if (key == "noatime") {
+    RequireNoValue(key, has_value);
+    server.atime = AtimePolicy::kNever;
   } else if (key == "attr_timeout") {
     server.attr_timeout = ParseSeconds(key, value);
   } else if (key == "entry_timeout") {
     server.entry_timeout = ParseSeconds(key, value);
+    config.entry_timeout_given = true;
   } else if (key == "errors") {
     server.errors = ParseErrors(value);
   } else if (key == "offset") {
@@ -211,6 +221,10 @@ void ApplyArgs(const po::variables_map& vm, Invocation& inv) {
   if (vm.count("options")) {
     ApplyOptions(vm["options"].as<std::vector<std::string>>(), config);
   }
+  if (!config.default_permissions && !config.entry_timeout_given) {
+    // ext4fh checks permissions in LOOKUP; cached names would skip that.
+    config.server.entry_timeout = 0;
+  }
   std::vector<std::string> positional;
   if (vm.count("positional")) {
     positional = vm["positional"].as<std::vector<std::string>>();
@@ -261,7 +275,10 @@ std::string HelpText() {
          "  allow_other             let other users access the mount\n"
          "  default_permissions     let the kernel check permissions and ACLs\n"
          "  attr_timeout=SECONDS    how long the kernel caches attributes (1)\n"
-         "  entry_timeout=SECONDS   how long the kernel caches names (1)\n"
+         "  entry_timeout=SECONDS   how long the kernel caches names (1; 0\n"
+         "                          without default_permissions)\n"
+         "  relatime | strictatime | noatime\n"
+         "                          when reads update atime (relatime)\n"
          "  errors=continue|remount-ro|panic\n"
          "                          what to do on detected corruption\n"
          "  offset=BYTES            filesystem starts at BYTES into IMAGE\n"

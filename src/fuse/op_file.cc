@@ -44,7 +44,7 @@ Status CheckOpenFlags(Image& image, const NodeClaim& claim, int flags) {
   return OkStatus();
 }
 
-Status DoOpen(fuse_req_t req, fuse_ino_t ino, const fuse_file_info& fi) {
+Status DoOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info& fi) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
   ASSIGN_OR_RETURN(Attr attr, server.image().GetAttr(claim));
@@ -67,6 +67,10 @@ Status DoOpen(fuse_req_t req, fuse_ino_t ino, const fuse_file_info& fi) {
                         .SetAttr(claim, truncate, server.CredentialsOf(req, false))
                         .status());
   }
+  // Cached pages are kept unless the next read must update atime: the
+  // kernel serves cached reads without telling the server.
+  ASSIGN_OR_RETURN(bool atime_due, server.image().AtimeDue(claim));
+  fi.keep_cache = !atime_due;
   return OkStatus();
 }
 
@@ -95,7 +99,6 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       return reply.Error(st);
     }
     fi->fh = ino;
-    fi->keep_cache = 1;
     reply.Open(*fi);
   });
 }

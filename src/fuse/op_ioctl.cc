@@ -127,6 +127,9 @@ void Ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void*,
       return reply.Errno(ENOSYS);
     }
     Result<std::string> out = DoIoctl(req, ino, cmd, in_buf, in_bufsz, out_bufsz);
+    if (out.ok() && (cmd == FS_IOC_SETFLAGS || cmd == FS_IOC_FSSETXATTR)) {
+      ServerOf(req).InvalidateAttr(ino);  // ctime moved
+    }
     out.ok() ? reply.Ioctl(0, *out) : reply.Error(out.status());
   });
 }

@@ -6,6 +6,7 @@
 // (Server::AfterUnlink, Server::Forget).
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,13 +36,53 @@ void AnswerEntry(Reply& reply, fuse_req_t req, const Result<Attr>& attr) {
   reply.Entry(ServerOf(req).CountedEntry(*attr));
 }
 
+// fs.protected_hardlinks (may_linkat), which the VFS checks through the
+// kernel's permission code: only with default_permissions does that reach
+// the mode bits, so without it the server checks: a non-owner may link
+// only to a regular file that is not setuid or setgid-executable and that
+// they may read and write.
+Status CheckHardlinkSource(fuse_req_t req, const NodeClaim& target) {
+  Server& server = ServerOf(req);
+  if (server.config().default_permissions) {
+    return OkStatus();
+  }
+  Credentials cred = server.CredentialsOf(req, true);
+  ASSIGN_OR_RETURN(Attr attr, server.image().GetAttr(target));
+  if (cred.uid == 0 || cred.uid == attr.uid) {
+    return OkStatus();
+  }
+  bool unsafe = !S_ISREG(attr.mode) || (attr.mode & S_ISUID) ||
+                (attr.mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+  if (unsafe || !server.image().Access(target, cred, R_OK | W_OK).ok()) {
+    return Status::Error(EPERM, "protected hardlink");
+  }
+  return OkStatus();
+}
+
 Result<Attr> DoLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
                     const char* name) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim target, ClaimFor(ino));
   ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
+  RETURN_IF_ERROR(CheckHardlinkSource(req, target));
   RETURN_IF_ERROR(server.CheckAccess(req, dir, W_OK | X_OK));
   return server.image().Link(target, dir, name);
+}
+
+// A directory that moves to another parent gets a new "..": the mover
+// needs write permission on it (vfs_rename), which the kernel checks only
+// with default_permissions.
+Status CheckMovedDirectory(fuse_req_t req, const NodeClaim& from,
+                           std::string_view name, const NodeClaim& to) {
+  Server& server = ServerOf(req);
+  if (server.config().default_permissions || from.ino() == to.ino()) {
+    return OkStatus();
+  }
+  Result<Attr> moved = server.image().Lookup(from, name);
+  if (!moved.ok() || !S_ISDIR(moved->mode)) {
+    return OkStatus();
+  }
+  return server.CheckAccess(req, NodeClaim(NodeIdFor(*moved)), W_OK);
 }
 
 Status DoUnlink(fuse_req_t req, fuse_ino_t parent, const char* name,
@@ -61,6 +102,10 @@ Status DoRename(fuse_req_t req, fuse_ino_t parent, const char* name,
   ASSIGN_OR_RETURN(NodeClaim to, ClaimFor(newparent));
   RETURN_IF_ERROR(server.CheckRemove(req, from, name));
   RETURN_IF_ERROR(server.CheckRemove(req, to, newname));
+  RETURN_IF_ERROR(CheckMovedDirectory(req, from, name, to));
+  if (flags & RENAME_EXCHANGE) {
+    RETURN_IF_ERROR(CheckMovedDirectory(req, to, newname, from));
+  }
   ASSIGN_OR_RETURN(std::optional<Unlinked> replaced,
                    server.image().Rename(from, name, to, newname, flags));
   if (replaced) {
@@ -110,7 +155,6 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     }
     fuse_entry_param entry = ServerOf(req).CountedEntry(*attr);
     fi->fh = entry.ino;
-    fi->keep_cache = 1;
     reply.Create(entry, *fi);
   });
 }

@@ -39,6 +39,11 @@ void Server::Negotiate(fuse_conn_info* conn) {
     WantIfCapable(conn, FUSE_CAP_DONT_MASK);
     if (config_.default_permissions) {
       WantIfCapable(conn, FUSE_CAP_POSIX_ACL);
+    } else {
+      // READDIRPLUS would fill the kernel's dentry cache, and without
+      // default_permissions cached lookups skip the search-permission
+      // checks the server makes in LOOKUP.
+      conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
     }
   }
   negotiated_want_ = conn->want;

@@ -59,7 +59,15 @@ Status CheckSetAttr(fuse_req_t req, const NodeClaim& claim,
   ASSIGN_OR_RETURN(Attr attr, server.image().GetAttr(claim));
   const bool root = cred.uid == 0;
   const bool owner = root || cred.uid == attr.uid;
-  if ((c.mode && !owner) || (c.uid && !root && *c.uid != attr.uid) ||
+  if (c.size) {  // do_truncate checks write permission first
+    RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
+  }
+  // The kernel clears setuid/setgid after writes and truncates with a mode
+  // change of its own (no FUSE_HANDLE_KILLPRIV): anyone may make that one.
+  bool kills_privileges =
+      c.mode && (*c.mode & 07777) == (attr.mode & 07777 & ~(S_ISUID | S_ISGID));
+  if ((c.mode && !owner && !kills_privileges) ||
+      (c.uid && !root && *c.uid != attr.uid) ||
       (c.gid && !root && (!owner || !cred.InGroup(*c.gid)))) {
     return Status::Error(EPERM);
   }
@@ -68,7 +76,7 @@ Status CheckSetAttr(fuse_req_t req, const NodeClaim& claim,
   if (explicit_time && !owner) {
     return Status::Error(EPERM);
   }
-  if (c.size || ((c.atime || c.mtime) && !owner)) {
+  if ((c.atime || c.mtime) && !owner) {
     return server.CheckAccess(req, claim, W_OK);
   }
   return OkStatus();
@@ -194,6 +202,9 @@ void CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
                    fuse_file_info*, size_t len, int) {
   Guarded(req, "copy_file_range", [&](Reply& reply) {
     Result<size_t> n = DoCopy(req, ino_in, off_in, ino_out, off_out, len);
+    if (n.ok()) {
+      ServerOf(req).InvalidateAttr(ino_in);  // the read moved its atime
+    }
     n.ok() ? reply.Write(*n) : reply.Error(n.status());
   });
 }

@@ -56,11 +56,19 @@ void AnswerSized(Reply& reply, const Result<std::string>& value, size_t size) {
   reply.Buf(*value);
 }
 
+// xattr_permission(): the VFS leaves security.*, system.* and trusted.*
+// to the filesystem and capabilities, and asks for write permission for
+// everything else, before the name is even resolved.
+bool NeedsWritePermission(std::string_view name) {
+  return !name.starts_with("security.") && !name.starts_with("system.") &&
+         !name.starts_with("trusted.");
+}
+
 Status DoSetXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name,
                   std::string_view value, int flags) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
-  if (name.starts_with(kUserPrefix)) {
+  if (NeedsWritePermission(name)) {
     RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
   }
   return server.image().SetXattr(claim, name, value, flags,
@@ -70,7 +78,7 @@ Status DoSetXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name,
 Status DoRemoveXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
-  if (name.starts_with(kUserPrefix)) {
+  if (NeedsWritePermission(name)) {
     RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
   }
   return server.image().RemoveXattr(claim, name);

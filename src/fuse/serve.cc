@@ -126,6 +126,7 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
     return kServerFailed;
   }
   (*image)->set_errors_policy(config.errors);
+  (*image)->set_atime_policy(config.atime);
   Status st = (*state)->has_init_reply() ? Resume(server, **session, **state)
                                          : Start(server, **session, **state);
   if (!st.ok()) {

@@ -120,6 +120,14 @@ void Server::Forget(uint64_t nodeid, uint64_t nlookup) {
   }
 }
 
+void Server::InvalidateAttr(uint64_t nodeid) {
+  if (session_ != nullptr) {
+    // A negative offset invalidates only the attributes, which takes no
+    // inode lock in the kernel, so the caller's request cannot deadlock.
+    fuse_lowlevel_notify_inval_inode(session_, nodeid, -1, 0);
+  }
+}
+
 Status Server::CheckAccess(fuse_req_t req, const InodeClaim& claim, int mask) {
   if (config_.default_permissions) {
     return OkStatus();

@@ -33,6 +33,7 @@ struct ServerConfig {
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
   ErrorsPolicy errors = ErrorsPolicy::kContinue;
+  AtimePolicy atime = AtimePolicy::kRelatime;
   bool debug = false;
   int threads = 2;
 };
@@ -84,11 +85,18 @@ class Server {
   // After FORGET: frees the inode of `nodeid` if it was an orphan.
   void Forget(uint64_t nodeid, uint64_t nlookup);
 
+  // The session notifications go through (set once it exists).
+  void set_session(fuse_session* se) { session_ = se; }
+  // Makes the kernel fetch the attributes of `nodeid` again, for changes it
+  // cannot know of (ioctl flag changes). Safe inside a request.
+  void InvalidateAttr(uint64_t nodeid);
+
  private:
   ServerConfig config_;
   Image& image_;
   NodeTable& nodes_;
   std::optional<uint64_t> resume_want_;
+  fuse_session* session_ = nullptr;
   mutable std::mutex stale_mu_;
   std::unordered_set<uint64_t> marked_stale_;
   uint64_t negotiated_want_ = 0;

@@ -120,10 +120,12 @@ Result<std::unique_ptr<Session>> Session::Create(Server& server, int fuse_fd,
     return Status::Error(-rc, "cannot attach FUSE session");
   }
   fd.release();  // fuse_session_destroy closes it
+  server.set_session(se);
   return std::unique_ptr<Session>(new Session(server, se, raw));
 }
 
 Session::~Session() {
+  server_.set_session(nullptr);
   fuse_session_destroy(se_);
 }
 

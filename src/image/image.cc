@@ -183,7 +183,10 @@ Result<std::string> Image::ReadLink(const InodeClaim& claim) {
   if (!LINUX_S_ISLNK(inode.i_mode)) {
     return Status::Error(EINVAL);
   }
-  return ReadSymlinkTarget(fs_.get(), claim.ino(), inode);
+  ASSIGN_OR_RETURN(std::string target,
+                   ReadSymlinkTarget(fs_.get(), claim.ino(), inode));
+  RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
+  return target;
 }
 
 Result<size_t> Image::Read(const InodeClaim& claim, uint64_t offset,
@@ -193,7 +196,10 @@ Result<size_t> Image::Read(const InodeClaim& claim, uint64_t offset,
   if (LINUX_S_ISDIR(inode.i_mode)) {
     return Status::Error(EISDIR);
   }
-  return ReadFileData(fs_.get(), claim.ino(), inode, offset, out);
+  ASSIGN_OR_RETURN(size_t n,
+                   ReadFileData(fs_.get(), claim.ino(), inode, offset, out));
+  RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
+  return n;
 }
 
 Status Image::ReadDir(const InodeClaim& dir, uint64_t cookie,
@@ -203,7 +209,8 @@ Status Image::ReadDir(const InodeClaim& dir, uint64_t cookie,
   if (!LINUX_S_ISDIR(inode.i_mode)) {
     return Status::Error(ENOTDIR);
   }
-  return Directory(fs_.get(), dir.ino(), inode).List(cookie, sink);
+  RETURN_IF_ERROR(Directory(fs_.get(), dir.ino(), inode).List(cookie, sink));
+  return TouchAtime(dir.ino(), inode);
 }
 
 Status Image::ReadDirPlus(const InodeClaim& dir, uint64_t cookie,
@@ -223,7 +230,9 @@ Status Image::ReadDirPlus(const InodeClaim& dir, uint64_t cookie,
                     }
                     return sink(entry, *attr);
                   });
-  return inner.ok() ? st : inner;
+  RETURN_IF_ERROR(inner);
+  RETURN_IF_ERROR(st);
+  return TouchAtime(dir.ino(), inode);
 }
 
 Result<FsStats> Image::StatFs() {
@@ -340,6 +349,41 @@ Status Image::Finish(Status status) {
     }
   }
   return status;
+}
+
+// relatime_need_update() and touch_atime(): never on a read-only image or
+// an inode with the noatime flag.
+bool Image::NeedsAtimeUpdate(const ext2_inode_large& inode,
+                             const timespec& now) const {
+  if (read_only_ || atime_ == AtimePolicy::kNever ||
+      (inode.i_flags & EXT2_NOATIME_FL)) {
+    return false;
+  }
+  if (atime_ == AtimePolicy::kStrict) {
+    return true;
+  }
+  Attr a = DecodeAttr(fs_.get(), 0, inode);
+  auto not_after = [](const timespec& x, const timespec& y) {
+    return x.tv_sec < y.tv_sec || (x.tv_sec == y.tv_sec && x.tv_nsec <= y.tv_nsec);
+  };
+  return not_after(a.atime, a.mtime) || not_after(a.atime, a.ctime) ||
+         now.tv_sec - a.atime.tv_sec >= 24 * 60 * 60;
+}
+
+Status Image::TouchAtime(uint32_t ino, ext2_inode_large& inode) {
+  timespec now = Now();
+  if (!NeedsAtimeUpdate(inode, now)) {
+    return OkStatus();
+  }
+  SetTimes(inode, kAtime, now);
+  RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+  return Finish(OkStatus());
+}
+
+Result<bool> Image::AtimeDue(const InodeClaim& claim) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  return NeedsAtimeUpdate(inode, Now());
 }
 
 Status Image::Close(bool clean_unmount) {

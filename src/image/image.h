@@ -140,6 +140,12 @@ class Image {
   // Makes everything written so far durable (fsync of the image).
   Status Sync();
 
+  // Whether a read of the claimed inode now would update its atime. The
+  // kernel serves cached reads without asking, so a server that must see
+  // the read to update atime tells the kernel to drop the cache at open.
+  Result<bool> AtimeDue(const InodeClaim& claim);
+  void set_atime_policy(AtimePolicy policy) { atime_ = policy; }
+
   // Whether a corruption with errors=panic was seen: the server must stop.
   bool panicked() const { return panicked_.load(); }
   void set_errors_policy(ErrorsPolicy policy) { errors_ = policy; }
@@ -176,8 +182,8 @@ class Image {
                        const timespec& now);
   Status ApplyAcls(uint32_t dir, uint32_t ino, mode_t* mode);
   Status ChmodAcl(uint32_t ino, mode_t mode);
-  Status SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
-                      std::string_view value, const Credentials& cred);
+  Result<bool> SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
+                            std::string_view value, const Credentials& cred);
   Status FreeOrphan(uint32_t ino);
   // Commits the request's changes, and applies the errors= policy to a
   // corruption among them.
@@ -188,6 +194,9 @@ class Image {
     return st.ok() ? std::move(result) : Result<T>(st);
   }
   void RecordCorruption(const Status& status);
+  bool NeedsAtimeUpdate(const ext2_inode_large& inode, const timespec& now) const;
+  // Updates the atime of an inode that was just read, by the atime policy.
+  Status TouchAtime(uint32_t ino, ext2_inode_large& inode);
   Status MarkMounted();
 
   std::mutex mu_;
@@ -198,6 +207,7 @@ class Image {
   OrphanList orphans_;
   std::unique_ptr<MetadataCommit> commit_;
   ErrorsPolicy errors_ = ErrorsPolicy::kContinue;
+  AtimePolicy atime_ = AtimePolicy::kRelatime;
   std::atomic<bool> panicked_{false};
 };
 

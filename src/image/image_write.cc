@@ -270,15 +270,19 @@ Result<uint64_t> Image::Bmap(const InodeClaim& claim, uint64_t lblk) {
 }
 
 // Setting an access ACL also sets the mode (posix_acl_update_mode): an ACL
-// the mode can express is not stored at all.
-Status Image::SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
-                           std::string_view value, const Credentials& cred) {
+// the mode can express is not stored at all. As in ext4_set_acl, ctime
+// moves only when the xattr or the mode changed. Returns whether anything
+// changed.
+Result<bool> Image::SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
+                                 std::string_view value,
+                                 const Credentials& cred) {
   mode_t perms = inode.i_mode & 0777;
   bool store = false;
   if (!value.empty()) {
     ASSIGN_OR_RETURN(Acl acl, ParseAcl(value));
     store = !AclEquivalentToMode(acl, &perms);
   }
+  bool changed = true;
   if (store) {
     RETURN_IF_ERROR(ext4fh::SetXattr(fs_.get(), ino, kAclAccessName, value, 0));
   } else {
@@ -286,14 +290,16 @@ Status Image::SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
     if (!st.ok() && st.err() != ENODATA) {
       return st;
     }
+    changed = st.ok();
   }
   ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), ino));
   mode_t mode = (inode.i_mode & ~0777) | perms;
-  if (cred.uid != 0 && !cred.InGroup(inode_gid(inode))) {
+  if (!value.empty() && cred.uid != 0 && !cred.InGroup(inode_gid(inode))) {
     mode &= ~S_ISGID;
   }
+  changed = changed || mode != inode.i_mode;
   inode.i_mode = static_cast<uint16_t>(mode);
-  return OkStatus();
+  return changed;
 }
 
 Status Image::SetXattr(const InodeClaim& claim, std::string_view name,
@@ -306,7 +312,10 @@ Status Image::SetXattr(const InodeClaim& claim, std::string_view name,
     RETURN_IF_ERROR(CheckXattrName(name));
     const uint32_t ino = claim.ino();
     if (name == kAclAccessName) {
-      RETURN_IF_ERROR(SetAccessAcl(ino, inode, value, cred));
+      ASSIGN_OR_RETURN(bool changed, SetAccessAcl(ino, inode, value, cred));
+      if (!changed) {
+        return OkStatus();
+      }
     } else {
       if (name == kAclDefaultName) {
         if (!LINUX_S_ISDIR(inode.i_mode)) {

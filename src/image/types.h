@@ -17,6 +17,10 @@ namespace ext4fh {
 // What to do when the image turns out to be corrupt (ext4's errors=).
 enum class ErrorsPolicy { kContinue, kRemountRo, kPanic };
 
+// When reads update atime (the mount options relatime, strictatime,
+// noatime).
+enum class AtimePolicy { kRelatime, kStrict, kNever };
+
 // What stat(2) shows for an inode, decoded exactly as the kernel's ext4 does.
 struct Attr {
   uint32_t ino = 0;

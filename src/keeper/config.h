@@ -26,6 +26,7 @@ struct KeeperConfig {
   bool foreground = false;
   bool allow_other = false;
   bool default_permissions = false;
+  bool entry_timeout_given = false;
   // Extra mount flags passed through (nosuid, nodev, noexec, ...).
   std::vector<std::string> mount_flags;
   // Arguments that start a server with the same configuration (everything

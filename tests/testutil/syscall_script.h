@@ -1,0 +1,43 @@
+#pragma once
+
+// A tiny language of filesystem syscalls, for differential tests: the same
+// script runs on the kernel's ext4 and on ext4fh, and the transcripts must
+// match line for line.
+//
+// A script is a list of steps, one syscall each, with paths relative to a
+// root directory and fds kept in numbered slots:
+//   mkdir P MODE            rmdir P            unlink P
+//   open SLOT P FLAGS [MODE] (FLAGS: rdonly,wronly,rdwr,creat,excl,trunc,
+//                            append,directory,nofollow)
+//   close SLOT              write SLOT DATA    pwrite SLOT OFF DATA
+//   read SLOT N             pread SLOT OFF N
+//   rename A B [noreplace|exchange]   link A B   symlink TARGET P
+//   readlink P   chmod P MODE   fchmod SLOT MODE   chown P UID GID
+//   lchown P UID GID   truncate P SIZE   ftruncate SLOT SIZE
+//   utimens P ATIME MTIME (now | omit | SEC.NSEC)
+//   mknod P fifo|sock|chr|blk MODE [MAJOR MINOR]
+//   setxattr P NAME DATA [create|replace]   getxattr P NAME
+//   removexattr P NAME   listxattr P
+//   setacl P ACL   setdefacl P ACL   getacl P   (ACL: u::rw,u:65534:r,...)
+//   fallocate SLOT MODES OFF LEN (MODES: 0 or keep,punch,zero,collapse,insert)
+//   lseek SLOT OFF data|hole|end|set    access P rwx|-
+//   stat P   lstat P   fstat SLOT   fsync SLOT   fdatasync SLOT
+//   copy SLOT OFF SLOT OFF LEN   getflags P   setflags P FLAGS (a,i,d,A,S)
+//   ls P     tree P
+// DATA is literal text, or zeros:N, or pat:N (N pseudo-random bytes).
+// Every step reports its result or errno; `stat` and friends report type,
+// mode, links, owner, size and blocks (not inode numbers or times, which
+// legitimately differ). After each step that can change times, the
+// transcript says which of atime, mtime and ctime moved for the paths the
+// step named and their parent directories.
+
+#include <string>
+#include <vector>
+
+namespace ext4fh::testutil {
+
+// Runs `steps` with paths under `root` and returns the transcript.
+std::string RunScript(const std::string& root,
+                      const std::vector<std::string>& steps);
+
+}  // namespace ext4fh::testutil
