@@ -14,11 +14,13 @@
 namespace ext4fh {
 namespace {
 
-Result<std::unique_ptr<Image>> OpenImage(const ServerConfig& config) {
+Result<std::unique_ptr<Image>> OpenImage(const ServerConfig& config,
+                                         bool resuming) {
   ImageOptions options;
   options.open.path = config.image_path;
   options.open.offset = config.offset;
   options.open.read_write = config.read_write;
+  options.open.mmp_takeover = resuming;
   options.write_required = config.write_required;
   return Image::Open(options);
 }
@@ -108,7 +110,8 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
     LOG(ERROR) << "Cannot attach state: " << state.status().ToString();
     return kServerFailed;
   }
-  Result<std::unique_ptr<Image>> image = OpenImage(config);
+  Result<std::unique_ptr<Image>> image =
+      OpenImage(config, (*state)->has_init_reply());
   if (!image.ok()) {
     LOG(ERROR) << "Cannot open image: " << image.status().ToString();
     return kServerRefused;

@@ -30,18 +30,41 @@ std::string OpenFailureReason(errcode_t code) {
     case EXT2_ET_UNSUPP_FEATURE:
     case EXT2_ET_RO_UNSUPP_FEATURE:
       return "filesystem has features that libext2fs cannot handle";
+    case EXT2_ET_MMP_FAILED:
+    case EXT2_ET_MMP_FSCK_ON:
+    case EXT2_ET_MMP_UNKNOWN_SEQ:
+      return "image is in use (multiple-mount protection): " +
+             ErrcodeMessage(code);
     default:
       return ErrcodeMessage(code);
   }
+}
+
+// Takes the MMP block over from a previous server of ours (the keeper's
+// image lock says nobody else has the image) and marks it "being checked".
+errcode_t TakeOverMmp(ext2_filsys fs) {
+  fs->flags &= ~EXT2_FLAG_SKIP_MMP;
+  errcode_t code = ext2fs_get_mem(fs->blocksize, &fs->mmp_buf);
+  if (code == 0) {
+    code = ext2fs_mmp_read(fs, fs->super->s_mmp_block, fs->mmp_buf);
+  }
+  if (code == 0) {
+    static_cast<mmp_struct*>(fs->mmp_buf)->mmp_seq = EXT4_MMP_SEQ_FSCK;
+    code = ext2fs_mmp_write(fs, fs->super->s_mmp_block, fs->mmp_buf);
+  }
+  return code;
 }
 
 }  // namespace
 
 Result<Filesystem> Filesystem::Open(const OpenOptions& options) {
   RegisterErrorTable();
-  int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP;
+  int flags = EXT2_FLAG_64BITS;
   if (options.read_write) {
     flags |= EXT2_FLAG_RW;
+  }
+  if (!options.read_write || options.mmp_takeover) {
+    flags |= EXT2_FLAG_SKIP_MMP;
   }
   std::string io_options;
   if (options.offset != 0) {
@@ -56,6 +79,16 @@ Result<Filesystem> Filesystem::Open(const OpenOptions& options) {
                          options.path + ": " + OpenFailureReason(code), code);
   }
   Filesystem result(fs);
+  if (options.read_write && options.mmp_takeover &&
+      ext2fs_has_feature_mmp(fs->super)) {
+    code = TakeOverMmp(fs);
+    if (code != 0) {
+      return Status::Error(ErrnoFromErrcode(code),
+                           options.path + ": cannot take over MMP: " +
+                               ErrcodeMessage(code),
+                           code);
+    }
+  }
   code = io_channel_set_options(fs->io, "cache=off");
   if (code == 0) {
     code = ext2fs_read_bitmaps(fs);

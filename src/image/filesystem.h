@@ -15,6 +15,11 @@ struct OpenOptions {
   std::string path;     // image file or block device
   uint64_t offset = 0;  // byte offset of the filesystem inside `path`
   bool read_write = false;
+  // Images with the MMP feature (multiple-mount protection): a first
+  // read-write open runs the MMP protocol (which waits about 11 s, as the
+  // kernel's mount does); a restarted server takes over the MMP block its
+  // predecessor left in the "being checked" state, without waiting.
+  bool mmp_takeover = false;
 };
 
 class Filesystem {
@@ -24,6 +29,11 @@ class Filesystem {
   // at once and a killed server loses no written block. Returns a Status
   // whose context is a one-line explanation fit for the user.
   static Result<Filesystem> Open(const OpenOptions& options);
+
+  // Read-write opens of MMP images leave the MMP block in the "being
+  // checked" state (EXT4_MMP_SEQ_FSCK) for as long as the filesystem is
+  // open: the kernel, fuse2fs and e2fsck refuse it at once. Close() marks
+  // it clean.
 
   // Reads and sanity-checks the primary superblock of the filesystem at
   // `options.offset` of `options.path` without libext2fs, so that its

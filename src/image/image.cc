@@ -65,6 +65,19 @@ Result<bool> DecideReadOnly(const ImageOptions& options,
 
 }  // namespace
 
+Result<bool> Image::Probe(const ImageOptions& options) {
+  ASSIGN_OR_RETURN(ext2_super_block sb,
+                   Filesystem::ReadSuperblock(options.open));
+  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, false));
+  ASSIGN_OR_RETURN(bool read_only, DecideReadOnly(options, sb));
+  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, !read_only));
+  OpenOptions open = options.open;
+  open.read_write = false;
+  ASSIGN_OR_RETURN(Filesystem fs, Filesystem::Open(open));
+  RETURN_IF_ERROR(fs.Close());
+  return read_only;
+}
+
 Result<std::unique_ptr<Image>> Image::Open(const ImageOptions& options) {
   ASSIGN_OR_RETURN(ext2_super_block sb,
                    Filesystem::ReadSuperblock(options.open));
@@ -135,8 +148,11 @@ Result<ext2_inode_large> Image::Resolve(const InodeClaim& claim) {
 
 Result<Attr> Image::GetAttr(const InodeClaim& claim) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
-  return DecodeAttr(fs_.get(), claim.ino(), inode);
+  auto run = [&]() -> Result<Attr> {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+    return DecodeAttr(fs_.get(), claim.ino(), inode);
+  };
+  return Finish(run());
 }
 
 Result<Attr> Image::ReadLinkedAttr(uint32_t ino) {
@@ -173,66 +189,81 @@ Result<Attr> Image::LookupLocked(uint32_t dir_ino, ext2_inode_large& dir,
 
 Result<Attr> Image::Lookup(const InodeClaim& dir, std::string_view name) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
-  return LookupLocked(dir.ino(), inode, name);
+  auto run = [&]() -> Result<Attr> {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
+    return LookupLocked(dir.ino(), inode, name);
+  };
+  return Finish(run());
 }
 
 Result<std::string> Image::ReadLink(const InodeClaim& claim) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
-  if (!LINUX_S_ISLNK(inode.i_mode)) {
-    return Status::Error(EINVAL);
-  }
-  ASSIGN_OR_RETURN(std::string target,
-                   ReadSymlinkTarget(fs_.get(), claim.ino(), inode));
-  RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
-  return target;
+  auto run = [&]() -> Result<std::string> {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+    if (!LINUX_S_ISLNK(inode.i_mode)) {
+      return Status::Error(EINVAL);
+    }
+    ASSIGN_OR_RETURN(std::string target,
+                     ReadSymlinkTarget(fs_.get(), claim.ino(), inode));
+    RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
+    return target;
+  };
+  return Finish(run());
 }
 
 Result<size_t> Image::Read(const InodeClaim& claim, uint64_t offset,
                            std::span<char> out) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
-  if (LINUX_S_ISDIR(inode.i_mode)) {
-    return Status::Error(EISDIR);
-  }
-  ASSIGN_OR_RETURN(size_t n,
-                   ReadFileData(fs_.get(), claim.ino(), inode, offset, out));
-  RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
-  return n;
+  auto run = [&]() -> Result<size_t> {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+    if (LINUX_S_ISDIR(inode.i_mode)) {
+      return Status::Error(EISDIR);
+    }
+    ASSIGN_OR_RETURN(size_t n,
+                     ReadFileData(fs_.get(), claim.ino(), inode, offset, out));
+    RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
+    return n;
+  };
+  return Finish(run());
 }
 
 Status Image::ReadDir(const InodeClaim& dir, uint64_t cookie,
                       const DirEntrySink& sink) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
-  if (!LINUX_S_ISDIR(inode.i_mode)) {
-    return Status::Error(ENOTDIR);
-  }
-  RETURN_IF_ERROR(Directory(fs_.get(), dir.ino(), inode).List(cookie, sink));
-  return TouchAtime(dir.ino(), inode);
+  auto run = [&]() -> Status {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
+    if (!LINUX_S_ISDIR(inode.i_mode)) {
+      return Status::Error(ENOTDIR);
+    }
+    RETURN_IF_ERROR(Directory(fs_.get(), dir.ino(), inode).List(cookie, sink));
+    return TouchAtime(dir.ino(), inode);
+  };
+  return Finish(run());
 }
 
 Status Image::ReadDirPlus(const InodeClaim& dir, uint64_t cookie,
                           const DirEntryPlusSink& sink) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
-  if (!LINUX_S_ISDIR(inode.i_mode)) {
-    return Status::Error(ENOTDIR);
-  }
-  Status inner;
-  Status st = Directory(fs_.get(), dir.ino(), inode)
-                  .List(cookie, [&](const DirEntry& entry) {
-                    Result<Attr> attr = ReadLinkedAttr(entry.ino);
-                    if (!attr.ok()) {
-                      inner = attr.status();
-                      return false;
-                    }
-                    return sink(entry, *attr);
-                  });
-  RETURN_IF_ERROR(inner);
-  RETURN_IF_ERROR(st);
-  return TouchAtime(dir.ino(), inode);
+  auto run = [&]() -> Status {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(dir));
+    if (!LINUX_S_ISDIR(inode.i_mode)) {
+      return Status::Error(ENOTDIR);
+    }
+    Status inner;
+    Status st = Directory(fs_.get(), dir.ino(), inode)
+                    .List(cookie, [&](const DirEntry& entry) {
+                      Result<Attr> attr = ReadLinkedAttr(entry.ino);
+                      if (!attr.ok()) {
+                        inner = attr.status();
+                        return false;
+                      }
+                      return sink(entry, *attr);
+                    });
+    RETURN_IF_ERROR(inner);
+    RETURN_IF_ERROR(st);
+    return TouchAtime(dir.ino(), inode);
+  };
+  return Finish(run());
 }
 
 Result<FsStats> Image::StatFs() {
@@ -246,35 +277,44 @@ Result<FsStats> Image::StatFs() {
 Result<std::vector<std::string>> Image::ListXattrs(const InodeClaim& claim,
                                                    bool privileged) {
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(Resolve(claim).status());
-  return ext4fh::ListXattrs(fs_.get(), claim.ino(), privileged);
+  auto run = [&]() -> Result<std::vector<std::string>> {
+    RETURN_IF_ERROR(Resolve(claim).status());
+    return ext4fh::ListXattrs(fs_.get(), claim.ino(), privileged);
+  };
+  return Finish(run());
 }
 
 Result<std::string> Image::GetXattr(const InodeClaim& claim,
                                     std::string_view name) {
   std::lock_guard lock(mu_);
-  RETURN_IF_ERROR(Resolve(claim).status());
-  return ext4fh::GetXattr(fs_.get(), claim.ino(), name);
+  auto run = [&]() -> Result<std::string> {
+    RETURN_IF_ERROR(Resolve(claim).status());
+    return ext4fh::GetXattr(fs_.get(), claim.ino(), name);
+  };
+  return Finish(run());
 }
 
 Status Image::Access(const InodeClaim& claim, const Credentials& cred,
                      int mask) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
-  if (mask == F_OK) {
+  auto run = [&]() -> Status {
+    ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+    if (mask == F_OK) {
+      return OkStatus();
+    }
+    Attr attr = DecodeAttr(fs_.get(), claim.ino(), inode);
+    std::optional<std::string> acl;
+    Result<std::string> value =
+        ext4fh::GetXattr(fs_.get(), claim.ino(), "system.posix_acl_access");
+    if (value.ok()) {
+      acl = std::move(value).value();
+    }
+    if (!MayAccess(attr, acl, cred, mask)) {
+      return Status::Error(EACCES);
+    }
     return OkStatus();
-  }
-  Attr attr = DecodeAttr(fs_.get(), claim.ino(), inode);
-  std::optional<std::string> acl;
-  Result<std::string> value =
-      ext4fh::GetXattr(fs_.get(), claim.ino(), "system.posix_acl_access");
-  if (value.ok()) {
-    acl = std::move(value).value();
-  }
-  if (!MayAccess(attr, acl, cred, mask)) {
-    return Status::Error(EACCES);
-  }
-  return OkStatus();
+  };
+  return Finish(run());
 }
 
 Result<ext2_inode_large> Image::ResolveForChange(const InodeClaim& claim) {
@@ -398,7 +438,11 @@ Status Image::Close(bool clean_unmount) {
       }
       fs_->super->s_state |= EXT2_VALID_FS;
     }
+    commit_->SuperChanged();
     RETURN_IF_ERROR(commit_->Commit());
+    // ext2fs_close2 then rewrites everything, backup superblocks and
+    // descriptors included.
+    ext2fs_mark_super_dirty(fs_.get());
     commit_.reset();
   }
   return fs_.Close();

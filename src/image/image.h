@@ -50,6 +50,11 @@ class Image {
   // `write_required`.
   static Result<std::unique_ptr<Image>> Open(const ImageOptions& options);
 
+  // Checks the image as Open() would, without opening it read-write (so
+  // without running MMP or marking it mounted). Returns whether Open()
+  // would serve it read-only.
+  static Result<bool> Probe(const ImageOptions& options);
+
   Image(const Image&) = delete;
   Image& operator=(const Image&) = delete;
   ~Image();

@@ -31,10 +31,7 @@ Result<bool> ProbeImage(const ServerConfig& server) {
   options.open.offset = server.offset;
   options.open.read_write = server.read_write;
   options.write_required = server.write_required;
-  ASSIGN_OR_RETURN(std::unique_ptr<Image> image, Image::Open(options));
-  bool read_only = image->read_only();
-  RETURN_IF_ERROR(image->Close());
-  return read_only;
+  return Image::Probe(options);
 }
 
 // Mounts, records INIT, and supervises. Runs in the background process.

@@ -1,0 +1,440 @@
+// Read-write behaviour that needs more than a syscall script: open-unlinked
+// files and orphans, running out of space and inodes, link-count limits,
+// generations of reused inodes, the clean flag, the errors= policies on a
+// corrupted image, multiple-mount protection, FITRIM, and what is on the
+// image the moment unmount returns.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "testutil/images.h"
+#include "testutil/mounts.h"
+#include "testutil/subprocess.h"
+#include "testutil/temp_dir.h"
+
+namespace ext4fh {
+namespace {
+
+using ::testing::HasSubstr;
+using testutil::Ext4fhMount;
+using testutil::KernelMount;
+
+std::string Pattern(size_t n, int seed) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    s[i] = static_cast<char>((i * 7919 + seed * 31 + (i >> 9)) & 0xff);
+  }
+  return s;
+}
+
+bool WriteFile(const std::string& path, const std::string& data) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    return false;
+  }
+  bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  return close(fd) == 0 && ok;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+uint64_t FreeBlocks(const std::string& mnt) {
+  struct statvfs st {};
+  statvfs(mnt.c_str(), &st);
+  return st.f_bfree;
+}
+
+std::string SuperField(const std::string& image, const std::string& field) {
+  std::string out = testutil::Run({"dumpe2fs", "-h", image}).out;
+  size_t at = out.find(field + ":");
+  if (at == std::string::npos) {
+    return "";
+  }
+  size_t end = out.find('\n', at);
+  std::string value = out.substr(at + field.size() + 1, end - at - field.size() - 1);
+  return value.substr(value.find_first_not_of(' '));
+}
+
+// Polls `pred` for up to `ms` milliseconds (the kernel sends FORGET
+// asynchronously after the last close).
+template <typename Pred>
+bool Eventually(Pred pred, int ms = 3000) {
+  for (int waited = 0; waited < ms; waited += 20) {
+    if (pred()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+class RwTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testutil::FuseAvailable()) {
+      GTEST_SKIP() << "needs /dev/fuse";
+    }
+    image_ = dir_.Join("fs.img");
+    mnt_ = dir_.Join("mnt");
+    mkdir(mnt_.c_str(), 0755);
+  }
+  void Make(const std::vector<std::string>& args, const std::string& size) {
+    testutil::MakeFs(image_, args, "", size);
+  }
+  void Mount(const std::vector<std::string>& options = {}) {
+    std::string error;
+    fuse_ = Ext4fhMount::Start(image_, mnt_, options, &error);
+    ASSERT_NE(fuse_, nullptr) << error;
+  }
+  void UnmountAndCheck() {
+    ASSERT_EQ(fuse_->Unmount(), 0);
+    testutil::CommandResult r = testutil::Fsck(image_);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+  }
+  std::string M(const std::string& rel) const { return mnt_ + "/" + rel; }
+
+  testutil::TempDir dir_;
+  std::string image_, mnt_;
+  std::unique_ptr<Ext4fhMount> fuse_;
+};
+
+TEST_F(RwTest, OpenUnlinkedFileLivesUntilClosedThenIsFreed) {
+  Make({"-t", "ext4"}, "64M");
+  Mount();
+  ASSERT_TRUE(WriteFile(M("victim"), Pattern(4 << 20, 1)));
+  uint64_t with_file = FreeBlocks(mnt_);
+  int fd = open(M("victim").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(unlink(M("victim").c_str()), 0);
+  struct stat st {};
+  ASSERT_EQ(fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_nlink, 0u);
+  EXPECT_EQ(access(M("victim").c_str(), F_OK), -1);
+  EXPECT_NE(SuperField(image_, "First orphan inode"), "") << "on the orphan list";
+  std::string more = "written after unlink";
+  ASSERT_EQ(pwrite(fd, more.data(), more.size(), 100), static_cast<ssize_t>(more.size()));
+  std::string back(more.size(), '\0');
+  ASSERT_EQ(pread(fd, back.data(), back.size(), 100), static_cast<ssize_t>(back.size()));
+  EXPECT_EQ(back, more);
+  EXPECT_LE(FreeBlocks(mnt_), with_file) << "blocks stay in use while open";
+  close(fd);
+  EXPECT_TRUE(Eventually([&] { return FreeBlocks(mnt_) > with_file + 1000; }))
+      << "blocks are freed after the close";
+  EXPECT_TRUE(Eventually([&] { return SuperField(image_, "First orphan inode").empty(); }));
+  UnmountAndCheck();
+}
+
+TEST_F(RwTest, OrphansStillOpenAtUnmountAreFreed) {
+  Make({"-t", "ext4"}, "64M");
+  Mount();
+  ASSERT_TRUE(WriteFile(M("a"), Pattern(1 << 20, 2)));
+  int fd = open(M("a").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(unlink(M("a").c_str()), 0);
+  // A lazy unmount with the file still open; the close ends the mount.
+  ASSERT_EQ(testutil::Run({"fusermount3", "-u", "-z", mnt_}).exit_code, 0);
+  close(fd);
+  EXPECT_EQ(fuse_->Unmount(), 0);
+  EXPECT_EQ(SuperField(image_, "First orphan inode"), "");
+  testutil::CommandResult r = testutil::Fsck(image_);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+TEST_F(RwTest, RunningOutOfSpaceFailsCleanlyAndDeletingFreesIt) {
+  Make({"-t", "ext4", "-m", "0"}, "16M");
+  Mount();
+  std::string keep = Pattern(100000, 3);
+  ASSERT_TRUE(WriteFile(M("keep"), keep));
+  int fd = open(M("fill").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  std::string chunk = Pattern(1 << 20, 4);
+  ssize_t n = 0;
+  int err = 0;
+  for (int i = 0; i < 64; ++i) {
+    n = write(fd, chunk.data(), chunk.size());
+    if (n < static_cast<ssize_t>(chunk.size())) {
+      err = n < 0 ? errno : 0;
+      if (n >= 0) {
+        n = write(fd, chunk.data(), chunk.size());
+        err = n < 0 ? errno : 0;
+      }
+      break;
+    }
+  }
+  close(fd);
+  EXPECT_EQ(err, ENOSPC);
+  EXPECT_EQ(ReadFile(M("keep")), keep) << "unrelated file untouched";
+  EXPECT_EQ(mkdir(M("newdir").c_str(), 0755) == 0 || errno == ENOSPC, true);
+  UnmountAndCheck();
+  Mount();
+  ASSERT_EQ(unlink(M("fill").c_str()), 0);
+  EXPECT_TRUE(Eventually([&] { return FreeBlocks(mnt_) > 2000; }));
+  EXPECT_TRUE(WriteFile(M("again"), Pattern(4 << 20, 5))) << "space is back";
+  EXPECT_EQ(ReadFile(M("keep")), keep);
+  UnmountAndCheck();
+}
+
+TEST_F(RwTest, RunningOutOfInodesFailsCleanly) {
+  Make({"-t", "ext4", "-N", "64"}, "16M");
+  Mount();
+  int created = 0;
+  int err = 0;
+  for (int i = 0; i < 200; ++i) {
+    int fd = open(M("f" + std::to_string(i)).c_str(), O_WRONLY | O_CREAT, 0644);
+    if (fd < 0) {
+      err = errno;
+      break;
+    }
+    close(fd);
+    ++created;
+  }
+  EXPECT_EQ(err, ENOSPC);
+  EXPECT_GT(created, 30);
+  EXPECT_EQ(mkdir(M("d").c_str(), 0755), -1);
+  EXPECT_EQ(errno, ENOSPC);
+  ASSERT_EQ(unlink(M("f0").c_str()), 0);
+  EXPECT_TRUE(Eventually([&] {
+    int fd = open(M("again").c_str(), O_WRONLY | O_CREAT, 0644);
+    if (fd >= 0) {
+      close(fd);
+    }
+    return fd >= 0;
+  })) << "the freed inode is usable again";
+  UnmountAndCheck();
+}
+
+// link(2) stops at ext4's limit of 65000 links (the count is preset with
+// debugfs: making 65000 real links would take minutes), like the kernel.
+TEST_F(RwTest, LinkStopsAtTheExt4Limit) {
+  Make({"-t", "ext4"}, "64M");
+  ASSERT_TRUE(testutil::Run({"debugfs", "-w", "-R", "write /dev/null f", image_})
+                  .exit_code == 0);
+  testutil::Run({"debugfs", "-w", "-R", "sif f links_count 64999", image_});
+  std::string kimage = dir_.Join("kernel.img");
+  testutil::CopyImage(image_, kimage);
+  auto try_links = [](const std::string& root) {
+    std::string out;
+    for (const char* name : {"l1", "l2"}) {
+      int rc = link((root + "/f").c_str(), (root + "/" + name).c_str());
+      out += rc == 0 ? "OK " : std::string(strerrorname_np(errno)) + " ";
+    }
+    return out;
+  };
+  Mount();
+  std::string fuse = try_links(mnt_);
+  ASSERT_EQ(fuse_->Unmount(), 0);
+  EXPECT_EQ(fuse, "OK EMLINK ");
+  if (testutil::KernelMountAvailable()) {
+    std::string kmnt = dir_.Join("k");
+    mkdir(kmnt.c_str(), 0755);
+    std::string error;
+    auto kernel = KernelMount::Start(kimage, kmnt, false, &error);
+    ASSERT_NE(kernel, nullptr) << error;
+    EXPECT_EQ(try_links(kmnt), fuse);
+  }
+}
+
+TEST_F(RwTest, ReusedInodeNumbersGetNewGenerations) {
+  Make({"-t", "ext4"}, "64M");
+  Mount();
+  std::map<ino_t, std::set<uint64_t>> seen;
+  int reuses = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::string path = M("g");
+    int fd = open(path.c_str(), O_RDWR | O_CREAT, 0644);
+    ASSERT_GE(fd, 0);
+    unsigned long generation = 0;
+    ASSERT_EQ(ioctl(fd, FS_IOC_GETVERSION, &generation), 0);
+    struct stat st {};
+    fstat(fd, &st);
+    close(fd);
+    reuses += seen.count(st.st_ino) ? 1 : 0;
+    EXPECT_TRUE(seen[st.st_ino].insert(generation).second)
+        << "inode " << st.st_ino << " got generation " << generation << " again";
+    ASSERT_EQ(unlink(path.c_str()), 0);
+    uint64_t free_inodes = 0;
+    Eventually([&] {  // wait for the inode to be released
+      struct statvfs sv {};
+      statvfs(mnt_.c_str(), &sv);
+      bool released = sv.f_ffree > free_inodes && free_inodes != 0;
+      free_inodes = sv.f_ffree;
+      return released;
+    }, 300);
+  }
+  EXPECT_GT(reuses, 0) << "the test needs inode numbers to be reused";
+  UnmountAndCheck();
+}
+
+TEST_F(RwTest, CleanFlagIsClearedWhileMountedAndSetAtUnmount) {
+  Make({"-t", "ext4"}, "64M");
+  EXPECT_EQ(SuperField(image_, "Filesystem state"), "clean");
+  Mount();
+  EXPECT_EQ(SuperField(image_, "Filesystem state"), "not clean");
+  ASSERT_EQ(fuse_->Unmount(), 0);
+  EXPECT_EQ(SuperField(image_, "Filesystem state"), "clean");
+}
+
+TEST_F(RwTest, ReadOnlyMountNeverWrites) {
+  Make({"-t", "ext4"}, "64M");
+  std::string before = testutil::Run({"sha256sum", image_}).out.substr(0, 64);
+  Mount({"-o", "ro"});
+  EXPECT_EQ(mkdir(M("x").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EROFS);
+  ASSERT_EQ(fuse_->Unmount(), 0);
+  EXPECT_EQ(testutil::Run({"sha256sum", image_}).out.substr(0, 64), before);
+}
+
+TEST_F(RwTest, EverythingIsOnTheImageWhenUnmountReturns) {
+  Make({"-t", "ext4"}, "64M");
+  Mount();
+  std::string data = Pattern(300000, 6);
+  ASSERT_TRUE(WriteFile(M("file"), data));
+  ASSERT_EQ(mkdir(M("dir").c_str(), 0755), 0);
+  ASSERT_EQ(symlink("file", M("dir/link").c_str()), 0);
+  ASSERT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
+  // No waiting for the server: every reply came after its change was on
+  // the image.
+  testutil::CommandResult dump =
+      testutil::Run({"debugfs", "-R", "dump /file " + dir_.Join("out"), image_});
+  EXPECT_EQ(ReadFile(dir_.Join("out")), data);
+  EXPECT_THAT(testutil::Run({"debugfs", "-R", "ls -l /dir", image_}).out,
+              HasSubstr("link"));
+  testutil::CommandResult r = testutil::Fsck(image_);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(fuse_->Unmount(), 0);
+}
+
+// Corrupts the first block of directory /d.
+void CorruptDirectory(const std::string& image) {
+  std::string blocks = testutil::Run({"debugfs", "-R", "blocks /d", image}).out;
+  uint64_t block = std::stoull(blocks);
+  uint64_t bs = 4096;
+  std::fstream f(image, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(static_cast<std::streamoff>(block * bs));
+  std::string junk(bs, '\x5a');
+  f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+}
+
+class ErrorsPolicyTest : public RwTest {
+ protected:
+  void Prepare() {
+    Make({"-t", "ext4", "-b", "4096"}, "64M");
+    Mount();
+    ASSERT_EQ(mkdir(M("d").c_str(), 0755), 0);
+    ASSERT_TRUE(WriteFile(M("d/f"), "x"));
+    ASSERT_EQ(fuse_->Unmount(), 0);
+    CorruptDirectory(image_);
+  }
+  int ListCorrupt() {
+    DIR* d = opendir(M("d").c_str());
+    if (d == nullptr) {
+      return errno;
+    }
+    errno = 0;
+    while (readdir(d) != nullptr) {
+    }
+    int err = errno;
+    closedir(d);
+    return err;
+  }
+};
+
+TEST_F(ErrorsPolicyTest, ContinueRecordsTheErrorAndKeepsWriting) {
+  Prepare();
+  Mount({"-o", "errors=continue"});
+  EXPECT_EQ(ListCorrupt(), EUCLEAN);
+  EXPECT_TRUE(WriteFile(M("still"), "writable"));
+  ASSERT_EQ(fuse_->Unmount(), 0);
+  EXPECT_THAT(SuperField(image_, "Filesystem state"), HasSubstr("with errors"));
+  EXPECT_NE(SuperField(image_, "Last error time"), "");
+  EXPECT_NE(testutil::Fsck(image_).exit_code, 0) << "e2fsck sees the damage";
+}
+
+TEST_F(ErrorsPolicyTest, RemountReadOnlyStopsWrites) {
+  Prepare();
+  Mount({"-o", "errors=remount-ro"});
+  EXPECT_EQ(ListCorrupt(), EUCLEAN);
+  EXPECT_FALSE(WriteFile(M("after"), "x"));
+  EXPECT_EQ(errno, EROFS);
+  ASSERT_EQ(fuse_->Unmount(), 0);
+  EXPECT_THAT(SuperField(image_, "Filesystem state"), HasSubstr("with errors"));
+}
+
+TEST_F(ErrorsPolicyTest, PanicStopsTheServerAndUnmounts) {
+  Prepare();
+  Mount({"-o", "errors=panic"});
+  ListCorrupt();
+  EXPECT_TRUE(Eventually([&] { return !testutil::IsMounted(mnt_); }, 10000));
+  EXPECT_NE(fuse_->Unmount(), 0) << "the keeper reports the failure";
+  EXPECT_THAT(SuperField(image_, "Filesystem state"), HasSubstr("with errors"));
+}
+
+TEST_F(ErrorsPolicyTest, AnImageWithErrorsIsRefusedNextTime) {
+  Prepare();
+  Mount();
+  ListCorrupt();
+  ASSERT_EQ(fuse_->Unmount(), 0);
+  std::string error;
+  auto again = Ext4fhMount::Start(image_, mnt_, {}, &error);
+  EXPECT_EQ(again, nullptr);
+  EXPECT_THAT(error, HasSubstr("e2fsck"));
+}
+
+TEST_F(RwTest, MultipleMountProtectionKeepsOthersOut) {
+  Make({"-t", "ext4", "-O", "mmp"}, "64M");
+  Mount();  // runs the MMP protocol: about 11 s
+  testutil::CommandResult fuse2fs =
+      testutil::Run({"fuse2fs", image_, dir_.Join("other")}, 60);
+  EXPECT_NE(fuse2fs.exit_code, 0);
+  EXPECT_THAT(fuse2fs.out + fuse2fs.err, HasSubstr("MMP"));
+  if (testutil::KernelMountAvailable()) {
+    std::string kmnt = dir_.Join("k");
+    mkdir(kmnt.c_str(), 0755);
+    std::string error;
+    // Read-write: the kernel checks MMP only then.
+    auto kernel = KernelMount::Start(image_, kmnt, false, &error);
+    EXPECT_EQ(kernel, nullptr) << "the kernel must refuse";
+  }
+  UnmountAndCheck();
+  EXPECT_THAT(testutil::Run({"dumpe2fs", "-h", image_}).out,
+              HasSubstr("mmp_sequence: 0xff4d4d50"))
+      << "clean MMP after unmount";
+}
+
+TEST_F(RwTest, FitrimPunchesFreeSpaceOutOfTheImage) {
+  Make({"-t", "ext4", "-E", "nodiscard"}, "64M");
+  Mount();
+  ASSERT_TRUE(WriteFile(M("big"), Pattern(20 << 20, 7)));
+  ASSERT_EQ(unlink(M("big").c_str()), 0);
+  Eventually([&] { return FreeBlocks(mnt_) > 10000; });
+  struct stat before {};
+  stat(image_.c_str(), &before);
+  testutil::CommandResult r = testutil::Run({"fstrim", "-v", mnt_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("trimmed"));
+  struct stat after {};
+  stat(image_.c_str(), &after);
+  EXPECT_LT(after.st_blocks + (15 << 20) / 512, before.st_blocks)
+      << "the freed 20 MiB are holes in the image now";
+  UnmountAndCheck();
+}
+
+}  // namespace
+}  // namespace ext4fh
