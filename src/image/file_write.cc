@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "image/errcode.h"
+#include "image/extent_edit.h"
 #include "image/file_data.h"
 #include "image/inode.h"
 
@@ -112,11 +113,7 @@ Status Punch(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
   if (first_blk >= end_blk) {
     return OkStatus();
   }
-  RETURN_IF_EXT2_ERROR(ext2fs_punch(fs, ino, reinterpret_cast<ext2_inode*>(&inode),
-                                    nullptr, first_blk, end_blk - 1),
-                       "cannot free blocks");
-  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
-  return OkStatus();
+  return FreeBlocks(fs, ino, inode, first_blk, end_blk - 1);
 }
 
 Status AllocateUnwritten(ext2_filsys fs, ext2_ino_t ino,
@@ -125,16 +122,7 @@ Status AllocateUnwritten(ext2_filsys fs, ext2_ino_t ino,
   if (first_blk >= end_blk) {
     return OkStatus();
   }
-  auto* base = reinterpret_cast<ext2_inode*>(&inode);
-  RETURN_IF_EXT2_ERROR(
-      ext2fs_fallocate(fs,
-                       EXT2_FALLOCATE_FORCE_UNINIT |
-                           EXT2_FALLOCATE_INIT_BEYOND_EOF,
-                       ino, base, ~0ULL, first_blk, end_blk - first_blk),
-      "cannot allocate blocks");
-  RETURN_IF_EXT2_ERROR(
-      ext2fs_write_inode_full(fs, ino, base, sizeof(inode)), "cannot write inode");
-  return OkStatus();
+  return AllocateUnwrittenExtents(fs, ino, inode, first_blk, end_blk);
 }
 
 Status GrowSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
@@ -152,79 +140,6 @@ Status GrowSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
   return OkStatus();
 }
 
-// Moves every extent at or after `from` by `delta` blocks. Insert moves
-// the last extent first, collapse the first, so extents never overlap.
-Status ShiftExtents(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
-                    uint64_t from, int64_t delta) {
-  ext2_extent_handle_t raw = nullptr;
-  RETURN_IF_EXT2_ERROR(
-      ext2fs_extent_open2(fs, ino, reinterpret_cast<ext2_inode*>(&inode), &raw),
-      "cannot open extent tree");
-  std::unique_ptr<std::remove_pointer_t<ext2_extent_handle_t>,
-                  void (*)(ext2_extent_handle_t)>
-      handle(raw, ext2fs_extent_free);
-  ext2fs_extent e{};
-  int op = delta > 0 ? EXT2_EXTENT_LAST_LEAF : EXT2_EXTENT_ROOT;
-  errcode_t code = ext2fs_extent_get(raw, op, &e);
-  if (delta < 0 && code == 0 && !(e.e_flags & EXT2_EXTENT_FLAGS_LEAF)) {
-    code = ext2fs_extent_get(raw, EXT2_EXTENT_NEXT_LEAF, &e);
-  }
-  while (code == 0) {
-    if (e.e_lblk >= from) {
-      e.e_lblk = static_cast<blk64_t>(static_cast<int64_t>(e.e_lblk) + delta);
-      RETURN_IF_EXT2_ERROR(ext2fs_extent_replace(raw, 0, &e), "cannot move extent");
-      RETURN_IF_EXT2_ERROR(ext2fs_extent_fix_parents(raw), "cannot fix index");
-    } else if (delta > 0) {
-      break;
-    }
-    code = ext2fs_extent_get(
-        raw, delta > 0 ? EXT2_EXTENT_PREV_LEAF : EXT2_EXTENT_NEXT_LEAF, &e);
-  }
-  if (code != 0 && code != EXT2_ET_EXTENT_NO_NEXT &&
-      code != EXT2_ET_EXTENT_NO_PREV && code != EXT2_ET_NO_CURRENT_NODE) {
-    return StatusFromErrcode(code, "cannot walk extents");
-  }
-  handle.reset();
-  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
-  return OkStatus();
-}
-
-// Splits the extent that contains `lblk` (strictly inside it) in two.
-Status SplitExtentAt(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
-                     uint64_t lblk) {
-  ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs, ino, inode, lblk, 1));
-  if (run.pblk == 0 || lblk == 0) {
-    return OkStatus();
-  }
-  ASSIGN_OR_RETURN(BlockRun before, MapBlocks(fs, ino, inode, lblk - 1, 1));
-  if (before.pblk == 0 || before.pblk + 1 != run.pblk ||
-      before.unwritten != run.unwritten) {
-    return OkStatus();  // lblk already starts an extent
-  }
-  ext2_extent_handle_t raw = nullptr;
-  RETURN_IF_EXT2_ERROR(
-      ext2fs_extent_open2(fs, ino, reinterpret_cast<ext2_inode*>(&inode), &raw),
-      "cannot open extent tree");
-  std::unique_ptr<std::remove_pointer_t<ext2_extent_handle_t>,
-                  void (*)(ext2_extent_handle_t)>
-      handle(raw, ext2fs_extent_free);
-  RETURN_IF_EXT2_ERROR(ext2fs_extent_goto2(raw, 0, lblk), "cannot find extent");
-  ext2fs_extent e{};
-  RETURN_IF_EXT2_ERROR(ext2fs_extent_get(raw, EXT2_EXTENT_CURRENT, &e),
-                       "cannot read extent");
-  ext2fs_extent tail = e;
-  tail.e_lblk = lblk;
-  tail.e_pblk = e.e_pblk + (lblk - e.e_lblk);
-  tail.e_len = static_cast<uint32_t>(e.e_lblk + e.e_len - lblk);
-  e.e_len = static_cast<uint32_t>(lblk - e.e_lblk);
-  RETURN_IF_EXT2_ERROR(ext2fs_extent_replace(raw, 0, &e), "cannot split extent");
-  RETURN_IF_EXT2_ERROR(ext2fs_extent_insert(raw, EXT2_EXTENT_INSERT_AFTER, &tail),
-                       "cannot split extent");
-  handle.reset();
-  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
-  return OkStatus();
-}
-
 Status CheckShiftArgs(ext2_filsys fs, const ext2_inode_large& inode,
                       uint64_t offset, uint64_t len) {
   if (!IsExtentMapped(inode)) {
@@ -237,6 +152,19 @@ Status CheckShiftArgs(ext2_filsys fs, const ext2_inode_large& inode,
 }
 
 }  // namespace
+
+Status FreeBlocks(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                  uint64_t first, uint64_t last) {
+  if (IsExtentMapped(inode) && !HasInlineData(inode)) {
+    RETURN_IF_ERROR(PunchExtents(fs, ino, inode, first, last));
+  } else {
+    RETURN_IF_EXT2_ERROR(ext2fs_punch(fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                                      nullptr, first, last),
+                         "cannot free blocks");
+  }
+  ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
+  return OkStatus();
+}
 
 uint64_t MaxFileSize(ext2_filsys fs, const ext2_inode_large& inode) {
   unsigned bits = EXT2_BLOCK_SIZE_BITS(fs->super);
@@ -270,6 +198,23 @@ Status SetFileSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                    uint64_t size) {
   if (size > MaxFileSize(fs, inode)) {
     return Status::Error(EFBIG);
+  }
+  if (IsExtentMapped(inode) && !HasInlineData(inode)) {
+    // ext2fs_file_set_size2 would punch with ext2fs_punch (extent_edit.h).
+    const uint64_t bs = fs->blocksize;
+    const uint64_t old_blocks = (InodeSize(fs, inode) + bs - 1) / bs;
+    RETURN_IF_EXT2_ERROR(
+        ext2fs_inode_size_set(fs, reinterpret_cast<ext2_inode*>(&inode), size),
+        "cannot set size");
+    RETURN_IF_EXT2_ERROR(ext2fs_write_inode_full(
+                             fs, ino, reinterpret_cast<ext2_inode*>(&inode),
+                             sizeof(inode)),
+                         "cannot write inode");
+    if (size % bs != 0) {
+      RETURN_IF_ERROR(ZeroInBlock(fs, ino, inode, size, (size / bs + 1) * bs));
+    }
+    const uint64_t keep = (size + bs - 1) / bs;
+    return keep < old_blocks ? FreeBlocks(fs, ino, inode, keep, ~0ULL) : OkStatus();
   }
   ASSIGN_OR_RETURN(File file, OpenFile(fs, ino, inode));
   errcode_t code = ext2fs_file_set_size2(file.get(), size);

@@ -24,6 +24,11 @@ Result<size_t> WriteFileData(ext2_filsys fs, ext2_ino_t ino,
                              ext2_inode_large& inode, uint64_t offset,
                              std::span<const char> data);
 
+// Frees logical blocks [first, last] (last may be ~0): extent-mapped files
+// through extent_punch.h, block-mapped and inline ones through libext2fs.
+Status FreeBlocks(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                  uint64_t first, uint64_t last);
+
 // Truncates or extends to `size` (a partial last block is zeroed past it).
 Status SetFileSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                    uint64_t size);

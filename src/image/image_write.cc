@@ -55,38 +55,47 @@ uint64_t KernelReserve(ext2_filsys fs) {
   return std::min<uint64_t>(ext2fs_blocks_count(fs->super) / 50, 4096);
 }
 
-// ENOSPC when allocating `needed` blocks would eat into reserved space
-// (ext4_has_free_clusters).
-Status CheckSpace(ext2_filsys fs, uint64_t needed, const Credentials& cred) {
+// Blocks kept free for extent tree growth: a request that would need
+// them for data fails up front, before it has changed anything.
+constexpr uint64_t kMetadataMargin = 8;
+
+// Blocks `cred` may still allocate for data (ext4_has_free_clusters:
+// nobody gets the kernel's reserve, and only privileged callers get the
+// root-reserved blocks).
+uint64_t AvailableBlocks(ext2_filsys fs, const Credentials& cred) {
   uint64_t free = ext2fs_free_blocks_count(fs->super);
-  uint64_t reserve = KernelReserve(fs);
+  uint64_t reserve = KernelReserve(fs) + kMetadataMargin;
   if (!MayUseReserved(fs, cred)) {
     reserve += ext2fs_r_blocks_count(fs->super);
   }
-  if (needed > 0 && free < reserve + needed) {
-    return Status::Error(ENOSPC);
-  }
-  return OkStatus();
+  return free > reserve ? free - reserve : 0;
 }
 
-// Blocks in [offset, offset+len) that are not allocated yet.
-Result<uint64_t> UnallocatedBlocks(ext2_filsys fs, ext2_ino_t ino,
-                                   ext2_inode_large& inode, uint64_t offset,
-                                   uint64_t len) {
+// How many bytes from `offset` (at most `len`) can be written when only
+// `budget` blocks may be allocated; ENOSPC when not even one byte.
+Result<uint64_t> BytesThatFit(ext2_filsys fs, ext2_ino_t ino,
+                              ext2_inode_large& inode, uint64_t offset,
+                              uint64_t len, uint64_t budget) {
   if (HasInlineData(inode) || len == 0) {
-    return uint64_t{0};
+    return len;
   }
   const uint64_t bs = fs->blocksize;
   const uint64_t end = (offset + len + bs - 1) / bs;
-  uint64_t missing = 0;
   for (uint64_t lblk = offset / bs; lblk < end;) {
     ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs, ino, inode, lblk, end - lblk));
     if (run.pblk == 0) {
-      missing += run.count;
+      if (run.count > budget) {
+        uint64_t fit_end = (lblk + budget) * bs;
+        if (fit_end <= offset) {
+          return Status::Error(ENOSPC);
+        }
+        return std::min(len, fit_end - offset);
+      }
+      budget -= run.count;
     }
     lblk += run.count;
   }
-  return missing;
+  return len;
 }
 
 Status TouchModified(ext2_filsys fs, ext2_ino_t ino, const timespec& now) {
@@ -176,12 +185,13 @@ Result<size_t> Image::Write(const InodeClaim& claim, uint64_t offset,
     if (IsAppendOnly(inode) && offset != InodeSize(fs_.get(), inode)) {
       return Status::Error(EPERM, "append-only file written before its end");
     }
-    ASSIGN_OR_RETURN(uint64_t needed, UnallocatedBlocks(fs_.get(), claim.ino(),
-                                                        inode, offset,
-                                                        data.size()));
-    RETURN_IF_ERROR(CheckSpace(fs_.get(), needed, cred));
+    // Like the kernel, write what fits and report a short write; the
+    // next write then fails with ENOSPC.
+    ASSIGN_OR_RETURN(uint64_t fits,
+                     BytesThatFit(fs_.get(), claim.ino(), inode, offset,
+                                  data.size(), AvailableBlocks(fs_.get(), cred)));
     ASSIGN_OR_RETURN(size_t n, WriteFileData(fs_.get(), claim.ino(), inode,
-                                             offset, data));
+                                             offset, data.first(fits)));
     if (offset + n > 0x7fffffffULL) {
       commit_->SuperChanged();  // large_file may have been turned on
     }
@@ -214,6 +224,19 @@ Status Image::Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
     }
     const uint32_t ino = claim.ino();
     const bool keep = mode & FALLOC_FL_KEEP_SIZE;
+    if (mode == 0 || mode == FALLOC_FL_KEEP_SIZE ||
+        (mode & ~FALLOC_FL_KEEP_SIZE) == FALLOC_FL_ZERO_RANGE) {
+      // Check the space first: an allocation that runs out part way
+      // inside libext2fs is not undone, and zeroing frees data before it
+      // allocates.
+      Credentials root{0, 0, {}};
+      ASSIGN_OR_RETURN(uint64_t fits,
+                       BytesThatFit(fs_.get(), ino, inode, offset, length,
+                                    AvailableBlocks(fs_.get(), root)));
+      if (fits < length) {
+        return Status::Error(ENOSPC);
+      }
+    }
     switch (mode & ~FALLOC_FL_KEEP_SIZE) {
       case 0:
         RETURN_IF_ERROR(AllocateRange(fs_.get(), ino, inode, offset, length, keep));
@@ -365,7 +388,8 @@ Status Image::SetFlags(const InodeClaim& claim, uint32_t flags,
       return Status::Error(EPERM, "not the owner");
     }
     ASSIGN_OR_RETURN(uint32_t next,
-                     ApplySetFlags(inode.i_flags, flags, cred.uid == 0));
+                     ApplySetFlags(inode.i_flags, flags,
+                                   LINUX_S_ISDIR(inode.i_mode), cred.uid == 0));
     inode.i_flags = next;
     SetTimes(inode, kCtime, Now());
     return WriteInode(fs_.get(), claim.ino(), inode);

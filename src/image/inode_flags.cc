@@ -15,10 +15,10 @@ constexpr uint32_t kRegMask =  // EXT4_REG_FLMASK
     ~(EXT2_DIRSYNC_FL | EXT2_TOPDIR_FL | EXT4_PROJINHERIT_FL);
 constexpr uint32_t kOtherMask = EXT2_NODUMP_FL | EXT2_NOATIME_FL;
 // Flags whose change means converting the file's format.
-constexpr uint32_t kDaxFlag = 0x02000000;  // EXT4_DAX_FL
-constexpr uint32_t kFormatFlags = EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL |
-                                  EXT4_ENCRYPT_FL | EXT4_CASEFOLD_FL |
-                                  EXT4_VERITY_FL | kDaxFlag;
+constexpr uint32_t kNoCowFlag = 0x00800000;  // FS_NOCOW_FL
+constexpr uint32_t kLayoutFlags = EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL;
+constexpr uint32_t kFormatFlags = EXT4_ENCRYPT_FL | EXT4_CASEFOLD_FL |
+                                  EXT4_VERITY_FL;
 
 }  // namespace
 
@@ -27,13 +27,31 @@ uint32_t VisibleFlags(uint32_t i_flags) {
 }
 
 Result<uint32_t> ApplySetFlags(uint32_t current, uint32_t requested,
-                               bool privileged) {
-  uint32_t changed = (current ^ requested) & kUserVisible;
-  if ((changed & (EXT2_IMMUTABLE_FL | EXT2_APPEND_FL)) && !privileged) {
-    return Status::Error(EPERM, "only root may change immutable/append-only");
+                               bool is_dir, bool privileged) {
+  if (!is_dir) {
+    requested &= ~EXT2_DIRSYNC_FL;  // ext4_mask_flags drops it silently
   }
-  if (changed & kFormatFlags & ~kUserModifiable) {
-    return Status::Error(EOPNOTSUPP, "cannot convert the file's format");
+  // How the inode maps its data stays as it is: the kernel would migrate
+  // between extents and block maps; ext4fh does not, and keeps the flags
+  // rather than failing the other changes of the request.
+  requested = (requested & ~kLayoutFlags) | (current & kLayoutFlags);
+  uint32_t changed = current ^ requested;
+  if (changed & (EXT2_IMMUTABLE_FL | EXT2_APPEND_FL)) {
+    if (!privileged) {
+      return Status::Error(EPERM, "only root may change immutable/append-only");
+    }
+  }
+  if (changed & EXT3_JOURNAL_DATA_FL) {
+    return Status::Error(EPERM, "data journaling is not supported");
+  }
+  // Encryption, casefolding and verity cannot be switched on an existing
+  // inode, and these flags have no meaning on a plain file.
+  uint32_t unsupported = kFormatFlags | kNoCowFlag;
+  if (!is_dir) {
+    unsupported |= EXT2_TOPDIR_FL | EXT4_PROJINHERIT_FL;
+  }
+  if (changed & unsupported) {
+    return Status::Error(EOPNOTSUPP, "flag cannot be changed");
   }
   return (current & ~kUserModifiable) | (requested & kUserModifiable);
 }

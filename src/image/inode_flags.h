@@ -16,11 +16,14 @@ namespace ext4fh {
 // What FS_IOC_GETFLAGS shows (EXT4_FL_USER_VISIBLE).
 uint32_t VisibleFlags(uint32_t i_flags);
 
-// The new i_flags after FS_IOC_SETFLAGS with `requested`, or: EPERM when
-// changing immutable/append-only without privilege, EOPNOTSUPP when
-// asking for a format change (extents, inline data, encryption...).
+// The new i_flags after FS_IOC_SETFLAGS with `requested`, as ext4 decides:
+// EPERM for immutable/append-only without privilege and for data
+// journaling; EOPNOTSUPP for encryption, casefold, verity, nocow, and
+// directory-only flags on other inodes. DIRSYNC on a non-directory is
+// dropped silently, and so are changes to the extents and inline-data
+// flags (ext4fh does not migrate a file between layouts).
 Result<uint32_t> ApplySetFlags(uint32_t current, uint32_t requested,
-                               bool privileged);
+                               bool is_dir, bool privileged);
 
 // The flags a new inode of `mode` inherits from a directory with `dir_flags`
 // (ext4_mask_flags of EXT4_FL_INHERITED).

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "image/errcode.h"
+#include "image/file_write.h"
 #include "image/inode.h"
 #include "image/inode_write.h"
 
@@ -62,8 +63,7 @@ Status FreeInode(ext2_filsys fs, MetadataCommit& commit, ext2_ino_t ino) {
   ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs, ino));
   auto* base = reinterpret_cast<ext2_inode*>(&inode);
   if (ext2fs_inode_has_valid_blocks2(fs, base) || HasInlineData(inode)) {
-    RETURN_IF_EXT2_ERROR(ext2fs_punch(fs, ino, base, nullptr, 0, ~0ULL),
-                         "cannot free blocks of inode " + std::to_string(ino));
+    RETURN_IF_ERROR(FreeBlocks(fs, ino, inode, 0, ~0ULL));
   }
   RETURN_IF_EXT2_ERROR(ext2fs_free_ext_attr(fs, ino, &inode),
                        "cannot free xattr block");
