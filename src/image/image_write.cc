@@ -252,13 +252,13 @@ Status Image::Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
         break;
       case FALLOC_FL_COLLAPSE_RANGE:
         if (keep) {
-          return Status::Error(EINVAL);
+          return Status::Error(EOPNOTSUPP);  // vfs_fallocate
         }
         RETURN_IF_ERROR(CollapseRange(fs_.get(), ino, inode, offset, length));
         break;
       case FALLOC_FL_INSERT_RANGE:
         if (keep) {
-          return Status::Error(EINVAL);
+          return Status::Error(EOPNOTSUPP);
         }
         RETURN_IF_ERROR(InsertRange(fs_.get(), ino, inode, offset, length));
         break;
