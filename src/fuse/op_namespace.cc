@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "fuse/node_claim.h"
 #include "fuse/op_handlers.h"
@@ -20,13 +21,52 @@
 namespace ext4fh {
 namespace {
 
+Outcome ToOutcome(const Result<Attr>& attr) {
+  if (!attr.ok()) {
+    return Outcome{attr.status(), 0};
+  }
+  return Outcome{OkStatus(), EncodeNodeId(NodeIdFor(*attr))};
+}
+
+// The entry a request created: from the run, or (when answered from the
+// log) from the image, which must still hold that very inode.
+Result<Attr> CreatedEntry(Server& server, const NodeClaim& dir,
+                          const char* name, const Outcome& outcome,
+                          const std::optional<Attr>& made) {
+  RETURN_IF_ERROR(outcome.status);
+  if (made) {
+    return *made;
+  }
+  ASSIGN_OR_RETURN(Attr attr, server.image().Lookup(dir, name));
+  if (EncodeNodeId(NodeIdFor(attr)) != outcome.nodeid) {
+    return Status::Error(ESTALE, "created entry is gone");
+  }
+  return attr;
+}
+
 Result<Attr> DoMake(fuse_req_t req, fuse_ino_t parent, const char* name,
                     NewNode node) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
   RETURN_IF_ERROR(server.CheckAccess(req, dir, W_OK | X_OK));
   node.umask = fuse_req_ctx(req)->umask;
-  return server.image().Make(dir, name, node, server.CredentialsOf(req, true));
+  Credentials cred = server.CredentialsOf(req, true);
+  std::optional<Attr> made;
+  Outcome outcome = RunOnce(server.log(), [&](bool interrupted) {
+    Result<Attr> attr = server.image().Make(dir, name, node, cred);
+    if (attr.err() == EEXIST && interrupted) {
+      // The first run made it: the name is there, with the right type.
+      Result<Attr> existing = server.image().Lookup(dir, name);
+      if (existing.ok() && ((existing->mode ^ node.mode) & S_IFMT) == 0) {
+        attr = existing;
+      }
+    }
+    if (attr.ok()) {
+      made = *attr;
+    }
+    return ToOutcome(attr);
+  });
+  return CreatedEntry(server, dir, name, outcome, made);
 }
 
 void AnswerEntry(Reply& reply, fuse_req_t req, const Result<Attr>& attr) {
@@ -66,7 +106,21 @@ Result<Attr> DoLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
   ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
   RETURN_IF_ERROR(CheckHardlinkSource(req, target));
   RETURN_IF_ERROR(server.CheckAccess(req, dir, W_OK | X_OK));
-  return server.image().Link(target, dir, name);
+  std::optional<Attr> made;
+  Outcome outcome = RunOnce(server.log(), [&](bool interrupted) {
+    Result<Attr> attr = server.image().Link(target, dir, name);
+    if (attr.err() == EEXIST && interrupted) {
+      Result<Attr> existing = server.image().Lookup(dir, name);
+      if (existing.ok() && existing->ino == target.ino()) {
+        attr = existing;
+      }
+    }
+    if (attr.ok()) {
+      made = *attr;
+    }
+    return ToOutcome(attr);
+  });
+  return CreatedEntry(server, dir, name, outcome, made);
 }
 
 // A directory that moves to another parent gets a new "..": the mover
@@ -90,9 +144,16 @@ Status DoUnlink(fuse_req_t req, fuse_ino_t parent, const char* name,
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
   RETURN_IF_ERROR(server.CheckRemove(req, dir, name));
-  ASSIGN_OR_RETURN(Unlinked gone, server.image().Unlink(dir, name, directory));
-  server.AfterUnlink(gone);
-  return OkStatus();
+  return RunOnce(server.log(), [&](bool interrupted) {
+           Result<Unlinked> gone = server.image().Unlink(dir, name, directory);
+           if (gone.ok()) {
+             server.AfterUnlink(*gone);
+           } else if (gone.err() == ENOENT && interrupted) {
+             return Outcome{};  // the first run removed it
+           }
+           return Outcome{gone.status(), 0};
+         })
+      .status;
 }
 
 Status DoRename(fuse_req_t req, fuse_ino_t parent, const char* name,
@@ -106,12 +167,15 @@ Status DoRename(fuse_req_t req, fuse_ino_t parent, const char* name,
   if (flags & RENAME_EXCHANGE) {
     RETURN_IF_ERROR(CheckMovedDirectory(req, to, newname, from));
   }
-  ASSIGN_OR_RETURN(std::optional<Unlinked> replaced,
-                   server.image().Rename(from, name, to, newname, flags));
-  if (replaced) {
-    server.AfterUnlink(*replaced);
-  }
-  return OkStatus();
+  return RunOnce(server.log(), [&](bool interrupted) {
+           Result<std::optional<Unlinked>> replaced = server.image().Rename(
+               from, name, to, newname, flags, interrupted);
+           if (replaced.ok() && *replaced) {
+             server.AfterUnlink(**replaced);
+           }
+           return Outcome{replaced.status(), 0};
+         })
+      .status;
 }
 
 }  // namespace

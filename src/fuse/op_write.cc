@@ -17,6 +17,7 @@
 #include "fuse/op_handlers.h"
 #include "fuse/reply.h"
 #include "fuse/server.h"
+#include "util/fault.h"
 
 namespace ext4fh {
 namespace {
@@ -97,8 +98,11 @@ Result<size_t> DoWrite(fuse_req_t req, fuse_ino_t ino, const char* buf,
                        size_t size, off_t off) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
-  return server.image().Write(claim, static_cast<uint64_t>(off), {buf, size},
-                              server.CredentialsOf(req, false));
+  Result<size_t> n = server.image().Write(claim, static_cast<uint64_t>(off),
+                                          {buf, size},
+                                          server.CredentialsOf(req, false));
+  CrashPoint("before-write-reply");
+  return n;
 }
 
 Status DoFallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset,

@@ -71,8 +71,15 @@ Status DoSetXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name,
   if (NeedsWritePermission(name)) {
     RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
   }
-  return server.image().SetXattr(claim, name, value, flags,
-                                 server.CredentialsOf(req, true));
+  Credentials cred = server.CredentialsOf(req, true);
+  return RunOnce(server.log(), [&](bool interrupted) {
+           Status st = server.image().SetXattr(claim, name, value, flags, cred);
+           if (st.err() == EEXIST && interrupted) {
+             st = OkStatus();  // the first run created it
+           }
+           return Outcome{st, 0};
+         })
+      .status;
 }
 
 Status DoRemoveXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name) {
@@ -81,7 +88,14 @@ Status DoRemoveXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name) {
   if (NeedsWritePermission(name)) {
     RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
   }
-  return server.image().RemoveXattr(claim, name);
+  return RunOnce(server.log(), [&](bool interrupted) {
+           Status st = server.image().RemoveXattr(claim, name);
+           if (st.err() == ENODATA && interrupted) {
+             st = OkStatus();  // the first run removed it
+           }
+           return Outcome{st, 0};
+         })
+      .status;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "fuse/serve.h"
 
 #include <pthread.h>
+#include <unistd.h>
 #include <signal.h>
 
 #include <memory>
@@ -122,6 +123,8 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
     return kServerFailed;
   }
   Server server(config, **image, **nodes);
+  RequestLog log(**state);
+  server.set_log(&log);
   Result<std::unique_ptr<Session>> session =
       Session::Create(server, fuse_fd, config.debug);
   if (!session.ok()) {
@@ -136,6 +139,8 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
     LOG(ERROR) << "Cannot start session: " << st.ToString();
     return kServerFailed;
   }
+  (*session)->set_resent_counter(&(*state)->counters().inflight_resent);
+  (*state)->counters().ready_pid.store(getpid());
   int exit_code = Serve(server, **session);
   if ((*image)->panicked()) {
     exit_code = kServerPanicked;

@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "fuse/node_table.h"
+#include "fuse/request_log.h"
 #include "image/access.h"
 #include "image/image.h"
 #include "image/types.h"
@@ -85,6 +86,10 @@ class Server {
   // After FORGET: frees the inode of `nodeid` if it was an orphan.
   void Forget(uint64_t nodeid, uint64_t nlookup);
 
+  // The log that answers resent requests (null without shared state).
+  RequestLog* log() { return log_; }
+  void set_log(RequestLog* log) { log_ = log; }
+
   // The session notifications go through (set once it exists).
   void set_session(fuse_session* se) { session_ = se; }
   // Makes the kernel fetch the attributes of `nodeid` again, for changes it
@@ -97,6 +102,7 @@ class Server {
   NodeTable& nodes_;
   std::optional<uint64_t> resume_want_;
   fuse_session* session_ = nullptr;
+  RequestLog* log_ = nullptr;
   mutable std::mutex stale_mu_;
   std::unordered_set<uint64_t> marked_stale_;
   uint64_t negotiated_want_ = 0;

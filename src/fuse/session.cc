@@ -14,6 +14,7 @@
 #include "fuse/kernel_abi.h"
 #include "fuse/ops.h"
 #include "fuse/request_info.h"
+#include "util/fault.h"
 #include "util/log.h"
 
 namespace ext4fh {
@@ -217,8 +218,12 @@ void Session::Worker(size_t buffer_size, Status* result) {
     if (static_cast<size_t>(n) < sizeof(fuse_in_header)) {
       continue;
     }
+    CrashPoint("after-read");
     fuse_in_header in;
     std::memcpy(&in, buf.data(), sizeof(in));
+    if ((in.unique & kUniqueResend) && resent_counter_ != nullptr) {
+      resent_counter_->fetch_add(1);
+    }
     ScopedRequest scope(RequestInfo{in.unique & ~kUniqueResend, in.opcode,
                                     (in.unique & kUniqueResend) != 0});
     fuse_buf fb{};

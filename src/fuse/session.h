@@ -57,6 +57,11 @@ class Session {
   void Stop();
   // Whether Run() ended because the filesystem was unmounted.
   bool unmounted() const { return unmounted_.load(); }
+  // Counts requests that arrive marked as resent into `counter` (the
+  // shared state's inflight_resent).
+  void set_resent_counter(std::atomic<uint64_t>* counter) {
+    resent_counter_ = counter;
+  }
 
  private:
   Session(Server& server, fuse_session* se, int fd)
@@ -70,6 +75,7 @@ class Session {
   size_t buffer_size_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> unmounted_{false};
+  std::atomic<uint64_t>* resent_counter_ = nullptr;
   std::vector<pthread_t> threads_;
   std::mutex threads_mu_;
 };

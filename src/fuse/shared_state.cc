@@ -9,8 +9,8 @@ namespace ext4fh {
 
 namespace {
 constexpr uint64_t kMagic = 0x5453484634545845ULL;  // "EXT4FHST"
-constexpr uint32_t kVersion = 1;
-constexpr size_t kHeaderBytes = 4096;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kHeaderBytes = 32768;
 }  // namespace
 
 struct SharedState::Header {
@@ -24,7 +24,10 @@ struct SharedState::Header {
   char init_reply[kMaxInitSize];
   std::atomic<uint64_t> table_descriptor;
   StateCounters counters;
+  std::atomic<uint64_t> log_next;
+  LoggedRequest log[kRequestLogSize];
 };
+static_assert(sizeof(SharedState::Header) <= kHeaderBytes);
 static_assert(sizeof(std::atomic<uint64_t>) == 8);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 
@@ -103,6 +106,14 @@ uint64_t SharedState::init_want() const {
 
 StateCounters& SharedState::counters() {
   return header_->counters;
+}
+
+LoggedRequest* SharedState::request_log() {
+  return header_->log;
+}
+
+std::atomic<uint64_t>& SharedState::request_log_next() {
+  return header_->log_next;
 }
 
 Result<NodeTable*> SharedState::nodes() {

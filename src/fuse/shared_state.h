@@ -27,8 +27,18 @@ struct StateCounters {
   std::atomic<uint64_t> stale_inodes_marked;
   std::atomic<uint64_t> inflight_resent;
   std::atomic<int64_t> server_pid;
+  std::atomic<int64_t> ready_pid;  // the server that finished starting up
   std::atomic<int64_t> last_exit;  // wait status of the last server exit; -1: none
 };
+
+// One non-idempotent request's outcome (request_log.h).
+struct LoggedRequest {
+  std::atomic<uint64_t> unique;  // 0: empty; written last
+  int32_t err;
+  uint32_t pad;
+  uint64_t nodeid;
+};
+inline constexpr size_t kRequestLogSize = 1024;
 
 class SharedState {
  public:
@@ -55,12 +65,16 @@ class SharedState {
   uint64_t init_want() const;
 
   StateCounters& counters();
+  // The ring of recent non-idempotent outcomes, and its next index.
+  LoggedRequest* request_log();
+  std::atomic<uint64_t>& request_log_next();
 
   // The node table; maps it on first use.
   Result<NodeTable*> nodes();
 
+  struct Header;  // the memfd's layout (shared_state.cc)
+
  private:
-  struct Header;
   SharedState(ScopedFd owned, int fd, Header* header);
 
   ScopedFd owned_fd_;  // set when this object created the memfd

@@ -9,6 +9,7 @@
 
 #include "image/dir_edit.h"
 #include "image/errcode.h"
+#include "image/inode.h"
 #include "image/orphans.h"
 
 namespace ext4fh {
@@ -71,7 +72,6 @@ Result<blk64_t> NewBlock(ext2_filsys fs, ext2_ino_t ino,
 // A directory's first block with "." and "..", or its inline equivalent.
 Status InitDirectory(ext2_filsys fs, ext2_ino_t ino, ext2_ino_t parent,
                      ext2_inode_large& inode) {
-  inode.i_links_count = 2;
   if (ext2fs_has_feature_inline_data(fs->super)) {
     inode.i_flags |= EXT4_INLINE_DATA_FL;
     inode.i_size = EXT4_MIN_INLINE_DATA_SIZE;
@@ -140,6 +140,16 @@ Status InitInode(ext2_filsys fs, ext2_ino_t ino, ext2_ino_t dir,
   }
 }
 
+// Until its name is linked, the new inode looks deleted on disk (no links,
+// a dtime): a crash in between leaves nothing for e2fsck to reattach to
+// lost+found; it just frees the inode.
+Status Publish(ext2_filsys fs, ext2_ino_t ino, bool is_dir) {
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs, ino));
+  inode.i_links_count = is_dir ? 2 : 1;
+  inode.i_dtime = 0;
+  return WriteInode(fs, ino, inode);
+}
+
 }  // namespace
 
 uint32_t MaxSymlinkLength(ext2_filsys fs) {
@@ -151,10 +161,14 @@ Result<ext2_ino_t> CreateInode(ext2_filsys fs, MetadataCommit& commit,
                                const CreateSpec& spec) {
   ASSIGN_OR_RETURN(InodeSlot slot, FindFreeInode(fs, dir, spec.inode.mode));
   ext2_inode_large inode = MakeInode(fs, slot, spec.inode);
+  inode.i_dtime = static_cast<uint32_t>(spec.inode.now.tv_sec);
   commit.InodeChanged(slot.ino);
   Status st = InitInode(fs, slot.ino, dir, inode, spec);
   if (st.ok()) {
     st = AddEntry(fs, dir, name, slot.ino, spec.inode.mode);
+  }
+  if (st.ok()) {
+    st = Publish(fs, slot.ino, S_ISDIR(spec.inode.mode));
   }
   if (!st.ok()) {
     if (ext2fs_test_inode_bitmap2(fs->inode_map, slot.ino)) {

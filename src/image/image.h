@@ -104,11 +104,14 @@ class Image {
   Result<Unlinked> Unlink(const InodeClaim& dir, std::string_view name,
                           bool directory);
   // rename(2) with RENAME_NOREPLACE and RENAME_EXCHANGE. Returns the inode
-  // the destination named before, if one was replaced.
+  // the destination named before, if one was replaced. `interrupted`: an
+  // earlier run of this very rename was cut short by a crash; finish it
+  // (the file may already be linked under both names, or only the new).
   Result<std::optional<Unlinked>> Rename(const InodeClaim& from_dir,
                                          std::string_view from,
                                          const InodeClaim& to_dir,
-                                         std::string_view to, unsigned flags);
+                                         std::string_view to, unsigned flags,
+                                         bool interrupted = false);
   // Frees inode `ino` if it is an orphan of that generation: the kernel
   // has forgotten it.
   Status ReleaseIfOrphan(uint32_t ino, uint32_t generation);
@@ -185,6 +188,8 @@ class Image {
                            bool src_is_dir, bool dst_is_dir, unsigned flags);
   Status MoveDirectory(uint32_t dir, uint32_t from, uint32_t to,
                        const timespec& now);
+  Status FinishInterruptedRename(uint32_t from_dir, std::string_view from,
+                                 uint32_t inode);
   Status ApplyAcls(uint32_t dir, uint32_t ino, mode_t* mode);
   Status ChmodAcl(uint32_t ino, mode_t mode);
   Result<bool> SetAccessAcl(uint32_t ino, ext2_inode_large& inode,

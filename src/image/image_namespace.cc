@@ -22,6 +22,7 @@
 #include "image/inode_flags.h"
 #include "image/inode_write.h"
 #include "image/xattr.h"
+#include "util/fault.h"
 
 namespace ext4fh {
 namespace {
@@ -307,11 +308,29 @@ Status Image::MoveDirectory(uint32_t dir, uint32_t from, uint32_t to,
   return TouchDir(fs_.get(), to, now, +1);
 }
 
+// A rename cut short after the new name was linked: both names lead to
+// the inode. Drop the old name, and the extra link count if e2fsck has
+// since counted both names.
+Status Image::FinishInterruptedRename(uint32_t from_dir, std::string_view from,
+                                      uint32_t ino) {
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+  if (LINUX_S_ISDIR(inode.i_mode)) {
+    return Status::Error(EUCLEAN, "directory linked twice");
+  }
+  RETURN_IF_ERROR(RemoveEntry(fs_.get(), from_dir, from));
+  timespec now = Now();
+  RETURN_IF_ERROR(TouchDir(fs_.get(), from_dir, now));
+  if (inode.i_links_count > 1) {
+    return DropLink(ino, false, now).status();
+  }
+  return OkStatus();
+}
+
 Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
                                               std::string_view from,
                                               const InodeClaim& to_dir,
                                               std::string_view to,
-                                              unsigned flags) {
+                                              unsigned flags, bool interrupted) {
   std::lock_guard lock(mu_);
   using Out = std::optional<Unlinked>;
   auto rename = [&]() -> Result<Out> {
@@ -324,7 +343,11 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     ASSIGN_OR_RETURN(ext2_inode_large src_parent, ResolveDirForChange(from_dir));
     ASSIGN_OR_RETURN(ext2_inode_large dst_parent, ResolveDirForChange(to_dir));
     RETURN_IF_ERROR(CheckName(to));
-    ASSIGN_OR_RETURN(uint32_t src, FindEntry(from_dir.ino(), src_parent, from));
+    Result<uint32_t> src_found = FindEntry(from_dir.ino(), src_parent, from);
+    if (src_found.err() == ENOENT && interrupted) {
+      return Out();  // the first run got as far as removing the old name
+    }
+    ASSIGN_OR_RETURN(uint32_t src, std::move(src_found));
     Result<uint32_t> found = FindEntry(to_dir.ino(), dst_parent, to);
     if (!found.ok() && found.err() != ENOENT) {
       return found.status();
@@ -337,6 +360,10 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
       return Status::Error(EEXIST);
     }
     if (src == dst) {
+      if (interrupted && !(from_dir.ino() == to_dir.ino() && from == to) &&
+          !(flags & RENAME_EXCHANGE)) {
+        RETURN_IF_ERROR(FinishInterruptedRename(from_dir.ino(), from, src));
+      }
       return Out();  // two names of one inode: nothing to do
     }
     ASSIGN_OR_RETURN(ext2_inode_large src_inode, ReadInode(fs_.get(), src));
@@ -374,6 +401,17 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
       }
       return added;
     }
+    // The replaced inode loses its link before the old name goes: a crash
+    // in between then leaves an orphan that e2fsck frees, not an
+    // unattached inode.
+    if (dst != 0 && !(flags & RENAME_EXCHANGE)) {
+      if (dst_is_dir) {
+        RETURN_IF_ERROR(TouchDir(fs_.get(), to_dir.ino(), now, -1));
+      }
+      ASSIGN_OR_RETURN(Unlinked gone, DropLink(dst, dst_is_dir, now));
+      replaced = gone;
+    }
+    CrashPoint("mid-rename");
     RETURN_IF_ERROR(RemoveEntry(fs_.get(), from_dir.ino(), from));
     if (flags & RENAME_EXCHANGE) {
       RETURN_IF_ERROR(AddEntry(fs_.get(), from_dir.ino(), from, dst,
@@ -384,12 +422,6 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
       ASSIGN_OR_RETURN(dst_inode, ReadInode(fs_.get(), dst));
       SetTimes(dst_inode, kCtime, now);
       RETURN_IF_ERROR(WriteInode(fs_.get(), dst, dst_inode));
-    } else if (dst != 0) {
-      if (dst_is_dir) {
-        RETURN_IF_ERROR(TouchDir(fs_.get(), to_dir.ino(), now, -1));
-      }
-      ASSIGN_OR_RETURN(Unlinked gone, DropLink(dst, dst_is_dir, now));
-      replaced = gone;
     }
     if (src_is_dir) {
       RETURN_IF_ERROR(MoveDirectory(src, from_dir.ino(), to_dir.ino(), now));

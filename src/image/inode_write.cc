@@ -95,7 +95,7 @@ ext2_inode_large MakeInode(ext2_filsys fs, const InodeSlot& slot,
   inode.osd2.linux2.l_i_uid_high = static_cast<uint16_t>(spec.uid >> 16);
   inode.i_gid = static_cast<uint16_t>(spec.gid);
   inode.osd2.linux2.l_i_gid_high = static_cast<uint16_t>(spec.gid >> 16);
-  inode.i_links_count = 1;
+  inode.i_links_count = 0;  // CreateInode links it once it has a name
   inode.i_generation = slot.generation;
   inode.i_flags = spec.flags;
   SetTimes(inode, kAtime | kMtime | kCtime | kCrtime, spec.now);

@@ -48,8 +48,8 @@ struct InodeSlot {
 };
 Result<InodeSlot> FindFreeInode(ext2_filsys fs, ext2_ino_t dir, mode_t mode);
 
-// The in-memory inode for `spec` in `slot`: links 1, times now, extra
-// fields sized as the superblock wants.
+// The in-memory inode for `spec` in `slot`: no links yet, times now,
+// extra fields sized as the superblock wants.
 ext2_inode_large MakeInode(ext2_filsys fs, const InodeSlot& slot,
                            const NewInodeSpec& spec);
 

@@ -1,0 +1,17 @@
+#pragma once
+
+// Deterministic crash points for tests (issue: crash survival).
+//
+// EXT4FH_FAULT=NAME[:N] in a server's environment makes the N-th (default
+// first) call of CrashPoint(NAME) kill the process with SIGKILL, exactly
+// as an external `kill -9` would at that instruction. The keeper passes the
+// variable to the first server only, so the restarted one runs normally.
+// Without the variable CrashPoint costs one branch.
+
+namespace ext4fh {
+
+// Kills the process here if EXT4FH_FAULT names `point` and this is the
+// chosen hit.
+void CrashPoint(const char* point);
+
+}  // namespace ext4fh
