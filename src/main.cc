@@ -4,6 +4,7 @@
 
 #include "cli/command_line.h"
 #include "fuse/serve.h"
+#include "keeper/ctl.h"
 #include "keeper/keeper.h"
 #include "util/log.h"
 
@@ -27,8 +28,7 @@ int Run(const ext4fh::Invocation& inv) {
       ext4fh::InitLogging("keeper", level, false);
       return ext4fh::RunKeeper(inv.keeper);
     case Mode::kCtl:
-      std::cerr << "ext4fh: ctl is not available yet\n";
-      return ext4fh::kExitFailure;
+      return ext4fh::RunCtl(inv.ctl_verb, inv.ctl_mountpoint);
   }
   return ext4fh::kExitFailure;
 }

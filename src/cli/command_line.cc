@@ -2,11 +2,14 @@
 
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <sstream>
+
+#include "keeper/control.h"
 
 namespace ext4fh {
 namespace po = boost::program_options;
@@ -44,12 +47,13 @@ double ParseSeconds(const std::string& key, const std::string& value) {
                    "' (expected seconds >= 0)");
 }
 
-uint64_t ParseBytes(const std::string& key, const std::string& value) {
+uint64_t ParseCount(const std::string& key, const std::string& value,
+                    const char* what) {
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
   if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
-    throw UsageError("bad value for " + key + ": '" + value +
-                     "' (expected a byte count)");
+    throw UsageError("bad value for " + key + ": '" + value + "' (expected " +
+                     what + ")");
   }
   return v;
 }
@@ -72,6 +76,19 @@ void RequireNoValue(const std::string& key, bool has_value) {
   if (has_value) {
     throw UsageError("option '" + key + "' takes no value");
   }
+}
+
+// An absolute, canonical form of `path` when it exists, else absolute.
+std::string Absolute(const std::string& path) {
+  char buf[PATH_MAX];
+  if (realpath(path.c_str(), buf) != nullptr) {
+    return buf;
+  }
+  if (!path.empty() && path[0] == '/') {
+    return path;
+  }
+  char cwd[PATH_MAX];
+  return getcwd(cwd, sizeof(cwd)) ? std::string(cwd) + "/" + path : path;
 }
 
 // Applies one -o option to `config`.
@@ -112,12 +129,30 @@ void ApplyOption(const std::string& opt, KeeperConfig& config) {
   } else if (key == "errors") {
     server.errors = ParseErrors(value);
   } else if (key == "offset") {
-    server.offset = ParseBytes(key, value);
+    server.offset = ParseCount(key, value, "a byte count");
   } else if (key == "fsck_hooks") {
     if (value.empty()) {
       throw UsageError("option 'fsck_hooks' needs a directory");
     }
-    config.fsck_hooks_dir = value;
+    config.fsck_hooks_dir = Absolute(value);
+    struct stat st;
+    if (stat(config.fsck_hooks_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      throw UsageError("bad value for fsck_hooks: '" + value +
+                       "' (not a directory)");
+    }
+  } else if (key == "nofsck") {
+    RequireNoValue(key, has_value);
+    config.run_fsck_hooks = false;
+  } else if (key == "crash_limit") {
+    uint64_t limit = ParseCount(key, value, "1 to 1000");
+    if (limit < 1 || limit > 1000) {
+      throw UsageError("bad value for crash_limit: '" + value +
+                       "' (expected 1 to 1000)");
+    }
+    config.crash_limit = static_cast<int>(limit);
+  } else if (key == "crash_window") {
+    config.crash_window = std::chrono::seconds(
+        static_cast<int64_t>(ParseSeconds(key, value)));
   } else if (Contains(kPassThroughFlags, key)) {
     RequireNoValue(key, has_value);
     config.mount_flags.push_back(key);
@@ -136,19 +171,6 @@ void ApplyOptions(const std::vector<std::string>& groups, KeeperConfig& config) 
       }
     }
   }
-}
-
-// An absolute, canonical form of `path` when it exists, else absolute.
-std::string Absolute(const std::string& path) {
-  char buf[PATH_MAX];
-  if (realpath(path.c_str(), buf) != nullptr) {
-    return buf;
-  }
-  if (!path.empty() && path[0] == '/') {
-    return path;
-  }
-  char cwd[PATH_MAX];
-  return getcwd(cwd, sizeof(cwd)) ? std::string(cwd) + "/" + path : path;
 }
 
 po::options_description VisibleOptions() {
@@ -186,7 +208,7 @@ Invocation ParseCtl(const std::vector<std::string>& args) {
   Invocation inv;
   inv.mode = Invocation::Mode::kCtl;
   inv.ctl_verb = args[1];
-  inv.ctl_mountpoint = Absolute(args[2]);
+  inv.ctl_mountpoint = CanonicalMountpoint(args[2]);
   return inv;
 }
 
@@ -282,7 +304,13 @@ std::string HelpText() {
          "  errors=continue|remount-ro|panic\n"
          "                          what to do on detected corruption\n"
          "  offset=BYTES            filesystem starts at BYTES into IMAGE\n"
-         "  fsck_hooks=DIR          run the hooks in DIR after a crash too\n"
+         "  fsck_hooks=DIR          also run the fsck hooks in DIR (after the\n"
+         "                          shipped ones) after a crash and before\n"
+         "                          mounting an image that is not clean\n"
+         "  nofsck                  run no fsck hooks at all\n"
+         "  crash_limit=N           give up (unmount) after N server crashes\n"
+         "                          within crash_window (5)\n"
+         "  crash_window=SECONDS    see crash_limit (60)\n"
          "  debug                   same as -d\n"
          "  nosuid, nodev, noexec   passed to the kernel\n\n"
          "Exit status:\n"
@@ -291,7 +319,10 @@ std::string HelpText() {
          "  2 bad command line\n"
          "  3 image missing, unreadable, not ext2/3/4, unsupported, damaged,\n"
          "    or in use\n"
-         "  4 mountpoint missing, not a directory, or already mounted\n";
+         "  4 mountpoint missing, not a directory, or already mounted\n"
+         "\nctl status prints key: value lines about the mount; ctl restart\n"
+         "replaces the server process (applications only see a pause). ctl\n"
+         "exits 0, 1 on an error, 4 if no ext4fh serves MOUNTPOINT.\n";
   return out.str();
 }
 

@@ -1,15 +1,17 @@
 #include "fuse/serve.h"
 
 #include <pthread.h>
-#include <unistd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "fuse/node_claim.h"
 #include "fuse/session.h"
 #include "fuse/shared_state.h"
+#include "image/clean_state.h"
 #include "util/log.h"
 
 namespace ext4fh {
@@ -22,31 +24,57 @@ Result<std::unique_ptr<Image>> OpenImage(const ServerConfig& config,
   options.open.offset = config.offset;
   options.open.read_write = config.read_write;
   options.open.mmp_takeover = resuming;
+  options.resuming = resuming;
   options.write_required = config.write_required;
+  if (resuming && config.errors == ErrorsPolicy::kRemountRo &&
+      ReadCleanState(options.open).value_or(CleanState::kClean) ==
+          CleanState::kErrors) {
+    // The predecessor went read-only on corruption, and no hook repaired
+    // it since: stay read-only.
+    LOG(WARNING) << config.image_path << ": errors recorded; serving "
+                 << "read-only (errors=remount-ro)";
+    options.open.read_write = false;
+    options.write_required = false;
+  }
   return Image::Open(options);
 }
 
-// Checks every inode the kernel holds against the image. Stale ones lose
-// their cached pages and attributes; the rest have their attributes dropped
-// too, since a repair may have changed them.
-Status Revalidate(Server& server, Session& session, SharedState& state) {
+// Checks every inode the kernel holds against the image, and returns the
+// stale ones. Every inode loses its cached attributes, since a repair may
+// have changed them (with AUTO_INVAL_DATA a changed size or mtime then
+// drops its pages too); a stale one's next GETATTR marks it bad. Its pages
+// are dropped later, by DropStalePages: here no request is being answered
+// yet, and a page under a resent READ stays locked until one is.
+Result<std::vector<uint64_t>> Revalidate(Server& server, Session& session,
+                                         SharedState& state) {
   std::vector<uint64_t> nodeids;
   server.nodes().ForEach([&](uint64_t id, uint64_t) { nodeids.push_back(id); });
-  uint64_t stale = 0;
+  std::vector<uint64_t> stale;
   for (uint64_t nodeid : nodeids) {
     Result<NodeClaim> claim = ClaimFor(nodeid);
-    bool is_stale = !claim.ok() ||
-                    server.image().GetAttr(*claim).err() == ESTALE;
-    if (is_stale) {
+    if (!claim.ok() || server.image().GetAttr(*claim).err() == ESTALE) {
       server.MarkStale(nodeid);
-      ++stale;
+      stale.push_back(nodeid);
     }
-    RETURN_IF_ERROR(session.InvalidateInode(nodeid));
+    RETURN_IF_ERROR(session.InvalidateAttributes(nodeid));
   }
-  state.counters().stale_inodes_marked.fetch_add(stale);
-  LOG(INFO) << "Revalidated " << nodeids.size() << " cached inodes, " << stale
-            << " stale";
-  return OkStatus();
+  state.counters().stale_inodes_marked.fetch_add(stale.size());
+  LOG(INFO) << "Revalidated " << nodeids.size() << " cached inodes, "
+            << stale.size() << " stale";
+  return stale;
+}
+
+// Drops the cached pages of the stale inodes, while the session serves.
+std::thread DropStalePages(Session& session, std::vector<uint64_t> stale) {
+  return std::thread([&session, stale = std::move(stale)] {
+    for (uint64_t nodeid : stale) {
+      Status st = session.InvalidatePages(nodeid);
+      if (!st.ok()) {
+        LOG(WARNING) << "Cannot drop the pages of stale inode " << nodeid
+                     << ": " << st.ToString();
+      }
+    }
+  });
 }
 
 // Frees the orphans the kernel no longer holds: all of them on a fresh
@@ -58,18 +86,24 @@ Status ReleaseOrphans(Server& server) {
   });
 }
 
-Status Resume(Server& server, Session& session, SharedState& state) {
+// Resumes the connection (DESIGN section 4); returns the stale inodes.
+Result<std::vector<uint64_t>> Resume(Server& server, Session& session,
+                                     SharedState& state) {
   server.set_resume_want(state.init_want());
   RETURN_IF_ERROR(session.Init(state, StartMode::kResume));
   RETURN_IF_ERROR(session.Resend());
-  RETURN_IF_ERROR(Revalidate(server, session, state));
+  ASSIGN_OR_RETURN(std::vector<uint64_t> stale,
+                   Revalidate(server, session, state));
   RETURN_IF_ERROR(ReleaseOrphans(server));
-  return session.IncrementEpoch();
+  RETURN_IF_ERROR(session.IncrementEpoch());
+  return stale;
 }
 
-Status Start(Server& server, Session& session, SharedState& state) {
+Result<std::vector<uint64_t>> Start(Server& server, Session& session,
+                                    SharedState& state) {
   RETURN_IF_ERROR(session.Init(state, StartMode::kFresh));
-  return ReleaseOrphans(server);
+  RETURN_IF_ERROR(ReleaseOrphans(server));
+  return std::vector<uint64_t>{};
 }
 
 // Stops the session on SIGTERM/SIGINT. The signals are blocked in every
@@ -85,7 +119,7 @@ std::thread StartSignalThread(Session& session, sigset_t signals) {
   });
 }
 
-int Serve(Server& server, Session& session) {
+int Serve(Server& server, Session& session, std::vector<uint64_t> stale) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -93,9 +127,11 @@ int Serve(Server& server, Session& session) {
   sigaddset(&signals, SIGUSR2);  // sent to ourselves to end the waiter
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::thread waiter = StartSignalThread(session, signals);
+  std::thread dropper = DropStalePages(session, std::move(stale));
   Status st = session.Run(server.config().threads);
   pthread_kill(waiter.native_handle(), SIGUSR2);
   waiter.join();
+  dropper.join();
   if (!st.ok()) {
     LOG(ERROR) << "Cannot serve: " << st.ToString();
     return kServerFailed;
@@ -133,19 +169,20 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
   }
   (*image)->set_errors_policy(config.errors);
   (*image)->set_atime_policy(config.atime);
-  Status st = (*state)->has_init_reply() ? Resume(server, **session, **state)
-                                         : Start(server, **session, **state);
-  if (!st.ok()) {
-    LOG(ERROR) << "Cannot start session: " << st.ToString();
+  Result<std::vector<uint64_t>> stale =
+      (*state)->has_init_reply() ? Resume(server, **session, **state)
+                                 : Start(server, **session, **state);
+  if (!stale.ok()) {
+    LOG(ERROR) << "Cannot start session: " << stale.status().ToString();
     return kServerFailed;
   }
   (*session)->set_resent_counter(&(*state)->counters().inflight_resent);
   (*state)->counters().ready_pid.store(getpid());
-  int exit_code = Serve(server, **session);
+  int exit_code = Serve(server, **session, std::move(stale).value());
   if ((*image)->panicked()) {
     exit_code = kServerPanicked;
   }
-  st = (*image)->Close(/*clean_unmount=*/(*session)->unmounted());
+  Status st = (*image)->Close(/*clean_unmount=*/(*session)->unmounted());
   if (!st.ok()) {
     LOG(ERROR) << "Cannot flush image: " << st.ToString();
     return kServerFailed;

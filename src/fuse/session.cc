@@ -190,12 +190,25 @@ Status Session::IncrementEpoch() {
   return WriteNotification(kNotifyIncEpoch);
 }
 
-Status Session::InvalidateInode(uint64_t nodeid) {
-  int rc = fuse_lowlevel_notify_inval_inode(se_, nodeid, 0, 0);
-  if (rc != 0 && rc != -ENOENT) {
+namespace {
+
+// `offset` -1: attributes only; 0: attributes and every page.
+Status NotifyInvalInode(fuse_session* se, uint64_t nodeid, off_t offset) {
+  int rc = fuse_lowlevel_notify_inval_inode(se, nodeid, offset, 0);
+  if (rc != 0 && rc != -ENOENT) {  // ENOENT: the kernel no longer has it
     return Status::Error(-rc, "cannot invalidate inode");
   }
   return OkStatus();
+}
+
+}  // namespace
+
+Status Session::InvalidateAttributes(uint64_t nodeid) {
+  return NotifyInvalInode(se_, nodeid, -1);
+}
+
+Status Session::InvalidatePages(uint64_t nodeid) {
+  return NotifyInvalInode(se_, nodeid, 0);
 }
 
 void Session::Worker(size_t buffer_size, Status* result) {

@@ -46,8 +46,14 @@ class Session {
   Status Resend();
   // FUSE_NOTIFY_INC_EPOCH: every cached dentry is looked up again lazily.
   Status IncrementEpoch();
-  // FUSE_NOTIFY_INVAL_INODE: drops the kernel's cached pages and attributes.
-  Status InvalidateInode(uint64_t nodeid);
+  // FUSE_NOTIFY_INVAL_INODE for the attributes only. It takes no page lock
+  // in the kernel, so it is safe before Run() and inside a request.
+  Status InvalidateAttributes(uint64_t nodeid);
+  // FUSE_NOTIFY_INVAL_INODE for the cached pages too. The kernel locks each
+  // page, and a page stays locked while a READ for it waits for an answer
+  // (a resent one included): call this only while Run() serves, never
+  // from a request.
+  Status InvalidatePages(uint64_t nodeid);
 
   // Serves on `threads` threads until the filesystem is unmounted (OK) or
   // Stop() is called (OK), or reading fails.

@@ -32,7 +32,7 @@ static_assert(sizeof(std::atomic<uint64_t>) == 8);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 
 Result<std::unique_ptr<SharedState>> SharedState::Create() {
-  ScopedFd fd(memfd_create("ext4fh-state", 0));
+  ScopedFd fd(memfd_create("ext4fh-state", MFD_CLOEXEC));
   if (!fd.valid()) {
     return Status::Error(errno, "cannot create state memfd");
   }

@@ -25,13 +25,13 @@ Status Stale(const InodeClaim& claim) {
 }
 
 Status RefuseReason(const std::string& path, ext2_super_block& sb,
-                    bool read_write) {
+                    bool read_write, bool resuming) {
   FeatureVerdict features = CheckFeatures(sb);
   if (!features.can_read) {
     return Status::Error(EOPNOTSUPP, path + ": unsupported filesystem features: " +
                                          features.blocking_read);
   }
-  if (sb.s_state & EXT2_ERROR_FS) {
+  if ((sb.s_state & EXT2_ERROR_FS) && !resuming) {
     return Status::Error(EUCLEAN, path + ": filesystem has errors recorded; "
                                          "run e2fsck first");
   }
@@ -68,9 +68,10 @@ Result<bool> DecideReadOnly(const ImageOptions& options,
 Result<bool> Image::Probe(const ImageOptions& options) {
   ASSIGN_OR_RETURN(ext2_super_block sb,
                    Filesystem::ReadSuperblock(options.open));
-  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, false));
+  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, false, options.resuming));
   ASSIGN_OR_RETURN(bool read_only, DecideReadOnly(options, sb));
-  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, !read_only));
+  RETURN_IF_ERROR(
+      RefuseReason(options.open.path, sb, !read_only, options.resuming));
   OpenOptions open = options.open;
   open.read_write = false;
   ASSIGN_OR_RETURN(Filesystem fs, Filesystem::Open(open));
@@ -81,9 +82,10 @@ Result<bool> Image::Probe(const ImageOptions& options) {
 Result<std::unique_ptr<Image>> Image::Open(const ImageOptions& options) {
   ASSIGN_OR_RETURN(ext2_super_block sb,
                    Filesystem::ReadSuperblock(options.open));
-  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, false));
+  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, false, options.resuming));
   ASSIGN_OR_RETURN(bool read_only, DecideReadOnly(options, sb));
-  RETURN_IF_ERROR(RefuseReason(options.open.path, sb, !read_only));
+  RETURN_IF_ERROR(
+      RefuseReason(options.open.path, sb, !read_only, options.resuming));
   OpenOptions open = options.open;
   open.read_write = !read_only;
   ASSIGN_OR_RETURN(Filesystem fs, Filesystem::Open(open));

@@ -35,6 +35,10 @@ struct ImageOptions {
   // that forbids writing is an error rather than a reason to serve
   // read-only.
   bool write_required = false;
+  // A restarted server serves on an image that a predecessor was serving:
+  // errors recorded meanwhile (errors=continue or remount-ro) do not stop
+  // it, as they would a first mount.
+  bool resuming = false;
 };
 
 // Called with an entry and its attributes; returns false when full.

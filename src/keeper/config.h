@@ -35,6 +35,7 @@ struct KeeperConfig {
   // Restart policy (issue: crash survival).
   int crash_limit = 5;
   std::chrono::seconds crash_window{60};
+  bool run_fsck_hooks = true;   // false with -o nofsck
   std::string fsck_hooks_dir;  // user hooks, run after the shipped ones
 };
 

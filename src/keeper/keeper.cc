@@ -6,9 +6,11 @@
 
 #include "fuse/mount.h"
 #include "fuse/shared_state.h"
+#include "image/clean_state.h"
 #include "image/image.h"
 #include "image/image_lock.h"
 #include "keeper/daemon.h"
+#include "keeper/hooks.h"
 #include "keeper/mountpoint.h"
 #include "keeper/supervisor.h"
 #include "util/log.h"
@@ -34,8 +36,32 @@ Result<bool> ProbeImage(const ServerConfig& server) {
   return Image::Probe(options);
 }
 
+// Runs the fsck hooks when the image was not left clean. Returns their
+// verdict (kContinue when none ran).
+Result<HookVerdict> CheckBeforeMount(const KeeperConfig& config) {
+  OpenOptions open;
+  open.path = config.server.image_path;
+  open.offset = config.server.offset;
+  ASSIGN_OR_RETURN(CleanState state, ReadCleanState(open));
+  std::vector<std::string> hooks = FindHooks(config);
+  if (state == CleanState::kClean || hooks.empty()) {
+    return HookVerdict::kContinue;
+  }
+  LOG(INFO) << config.server.image_path << " is " << CleanStateName(state)
+            << "; running the fsck hooks";
+  HookVerdict verdict = RunHooks(hooks, config, HookReason{});
+  if (verdict == HookVerdict::kStop) {
+    return Status::Error(EUCLEAN, config.server.image_path + ": image is " +
+                                      CleanStateName(state) +
+                                      " and an fsck hook stopped the mount");
+  }
+  return verdict;
+}
+
 // Mounts, records INIT, and supervises. Runs in the background process.
+// `force_read_only`: an fsck hook asked for read-only.
 int MountAndServe(const KeeperConfig& config, bool read_only,
+                  bool force_read_only,
                   const std::function<void(int)>& report) {
   Result<std::unique_ptr<SharedState>> state = SharedState::Create();
   if (!state.ok()) {
@@ -58,13 +84,13 @@ int MountAndServe(const KeeperConfig& config, bool read_only,
   (*state)->SetInitRequest(*init);
   LOG(INFO) << "Mounted " << config.server.image_path << " on "
             << config.mountpoint << (read_only ? " read-only" : "");
-  Supervisor supervisor(config, fuse_fd->get(), **state);
+  Supervisor supervisor(config, fuse_fd->get(), **state, force_read_only);
   return supervisor.Run(report);
 }
 
 }  // namespace
 
-int RunKeeper(const KeeperConfig& config) {
+int RunKeeper(KeeperConfig config) {
   Status st = CheckMountpoint(config.mountpoint);
   if (!st.ok()) {
     return Fail(st, kExitMountpoint);
@@ -74,6 +100,14 @@ int RunKeeper(const KeeperConfig& config) {
                          config.server.read_write);
   if (!lock.ok()) {
     return Fail(lock.status(), kExitImage);
+  }
+  Result<HookVerdict> verdict = CheckBeforeMount(config);
+  if (!verdict.ok()) {
+    return Fail(verdict.status(), kExitImage);
+  }
+  bool force_read_only = *verdict == HookVerdict::kReadOnly;
+  if (force_read_only) {
+    config.server.read_write = config.server.write_required = false;
   }
   Result<bool> read_only = ProbeImage(config.server);
   if (!read_only.ok()) {
@@ -95,7 +129,7 @@ int RunKeeper(const KeeperConfig& config) {
       }
     }
   };
-  return MountAndServe(config, *read_only, report);
+  return MountAndServe(config, *read_only, force_read_only, report);
 }
 
 }  // namespace ext4fh

@@ -1,17 +1,21 @@
 #pragma once
 
-// The keeper's main loop: starts the server process, watches it and the
-// connection, restarts it when it dies while the filesystem is still
-// mounted, and returns once the filesystem is unmounted.
+// The keeper's main loop: starts the server process, watches it, the
+// connection and the control socket, restarts the server when it dies
+// while the filesystem is still mounted, and returns once the filesystem
+// is unmounted.
 //
 // Restart rules:
-//   - exit 0 with the connection alive: a planned hand-over; start the next
-//     server at once;
-//   - any other exit or signal: a crash; run the fsck hooks, then restart,
-//     with a backoff that doubles from 0 for each crash in the window;
-//   - `crash_limit` crashes within `crash_window`, or a server that refuses
-//     the image: give up and unmount (lazily), so applications see the
-//     filesystem go away instead of hanging.
+//   - exit 0 with the connection alive: a planned hand-over (ctl restart
+//     sends the server SIGTERM); start the next server at once;
+//   - any other exit or signal: a crash; run the fsck hooks, then restart.
+//     The first crash restarts at once; each further crash within
+//     `crash_window` waits twice as long, from 100 ms up to 5 s;
+//   - `crash_limit` crashes within `crash_window`, a hook that says "stop",
+//     or a server that refuses the image: give up and unmount (lazily), so
+//     applications see the filesystem go away instead of hanging.
+// A hook that says "read-only" makes this and every later server refuse
+// changes with EROFS.
 // SIGTERM, SIGINT and SIGHUP to the keeper unmount the filesystem; the
 // server then sees the unmount, flushes and exits.
 
@@ -20,10 +24,15 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "fuse/shared_state.h"
 #include "keeper/config.h"
+#include "keeper/control.h"
+#include "keeper/hooks.h"
 #include "util/scoped_fd.h"
 #include "util/status.h"
 
@@ -31,7 +40,10 @@ namespace ext4fh {
 
 class Supervisor {
  public:
-  Supervisor(const KeeperConfig& config, int fuse_fd, SharedState& state);
+  // `read_only`: serve read-only although the mount is read-write (an
+  // fsck hook said so before the first mount).
+  Supervisor(const KeeperConfig& config, int fuse_fd, SharedState& state,
+             bool read_only);
 
   // Runs until the filesystem is unmounted and returns the ExitCode.
   // `on_ready` is called exactly once: with kExitOk when the first server
@@ -39,29 +51,55 @@ class Supervisor {
   int Run(const std::function<void(int)>& on_ready);
 
  private:
-  enum class Event { kServerExited, kStopSignal, kTick };
+  using Clock = std::chrono::steady_clock;
+  enum class Phase {
+    kStarting,     // a server runs but has not finished starting up
+    kServing,      // the server is ready
+    kHandingOver,  // the server was asked to stop for a planned restart
+    kRecovering,   // the fsck hooks run
+    kBackingOff,   // waiting before the next restart
+    kDone,         // the loop ends with `exit_code_`
+  };
 
+  void StartServer();
   Result<pid_t> Spawn();
-  // Waits for the server to exit, a stop signal, or `timeout`.
-  Event Wait(std::chrono::milliseconds timeout);
+  // One round of the loop: waits for an event, or a deadline, and
+  // handles it.
+  void PollOnce();
+  std::chrono::milliseconds PollTimeout() const;
+  void OnStopSignal();
+  void OnServerExit();
+  void OnCrash(int status);
+  void OnHooksDone();
+  void OnDeadlines();
+  void CheckReady();
+  void OnControl();
+  std::string StatusText() const;
   bool ConnectionAlive() const;
-  // Decides what follows a server exit; returns an ExitCode to stop with,
-  // or -1 to start another server.
-  int AfterExit(int status);
   bool CrashLimitReached();
   std::chrono::milliseconds Backoff() const;
-  void GiveUp(const char* why);
+  void GiveUp(const char* why, int exit_code);
+  void Finish(int exit_code);
 
   const KeeperConfig& config_;
   int fuse_fd_;
   SharedState& state_;
+  bool read_only_;
   std::string self_exe_;
+  std::function<void(int)> on_ready_;
+  bool reported_ready_ = false;
+  Phase phase_ = Phase::kStarting;
+  int exit_code_ = 0;
   ScopedFd signal_fd_;
+  std::optional<ControlServer> control_;
   ScopedFd pid_fd_;
   pid_t server_pid_ = -1;
-  int server_status_ = 0;
-  bool stopping_ = false;
-  std::deque<std::chrono::steady_clock::time_point> crashes_;
+  int spawned_ = 0;
+  bool unmount_requested_ = false;
+  std::unique_ptr<HookJob> hooks_;
+  Clock::time_point deadline_;  // hand-over timeout, or end of the backoff
+  std::deque<Clock::time_point> crashes_;
+  std::vector<ControlRequest> waiting_for_restart_;
 };
 
 }  // namespace ext4fh

@@ -69,6 +69,8 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
+  // The value, or `fallback` when failed.
+  T value_or(T fallback) const { return ok() ? value() : fallback; }
 
  private:
   std::variant<T, Status> v_;

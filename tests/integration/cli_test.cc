@@ -68,6 +68,11 @@ TEST_F(CliTest, BadValueIsUsageError) {
   ExpectRefused({"-o", "attr_timeout=x", image_, mnt_}, 2, "attr_timeout");
   ExpectRefused({"-o", "errors=maybe", image_, mnt_}, 2, "errors");
   ExpectRefused({"-o", "offset=-4", image_, mnt_}, 2, "offset");
+  ExpectRefused({"-o", "crash_limit=0", image_, mnt_}, 2, "crash_limit");
+  ExpectRefused({"-o", "crash_window=soon", image_, mnt_}, 2, "crash_window");
+  ExpectRefused({"-o", "fsck_hooks=" + dir_.Join("none"), image_, mnt_}, 2,
+                "fsck_hooks");
+  ExpectRefused({"-o", "nofsck=1", image_, mnt_}, 2, "nofsck");
   ExpectRefused({image_}, 2, "missing");
 }
 
@@ -99,10 +104,88 @@ TEST_F(CliTest, UnsupportedFeature) {
   ExpectRefused({enc, mnt_}, 3, "encrypt");
 }
 
-TEST_F(CliTest, FilesystemWithErrors) {
+TEST_F(CliTest, FilesystemWithErrorsIsRefusedWithoutFsckHooks) {
   testutil::Run({"debugfs", "-w", "-R", "ssv state 3", image_});
   image_hash_ = Sha256(image_);
-  ExpectRefused({image_, mnt_}, 3, "e2fsck");
+  ExpectRefused({"-o", "nofsck", image_, mnt_}, 3, "e2fsck");
+}
+
+// Writes an executable hook `name` into a new hooks directory `dir`.
+std::string WriteHook(testutil::TempDir& tmp, const std::string& dir,
+                      const std::string& name, const std::string& body) {
+  std::string hooks = tmp.Join(dir);
+  mkdir(hooks.c_str(), 0755);
+  std::string path = hooks + "/" + name;
+  std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+  chmod(path.c_str(), 0755);
+  return hooks;
+}
+
+std::string SuperblockState(const std::string& image) {
+  return testutil::Shell("dumpe2fs -h " + image +
+                         " 2>/dev/null | sed -n 's/^Filesystem state: *//p'")
+      .out;
+}
+
+TEST_F(CliTest, ShippedHookRepairsImageWithErrorsBeforeMounting) {
+  testutil::Run({"debugfs", "-w", "-R", "ssv state 3", image_});
+  std::string env_file = dir_.Join("env");
+  std::string hooks = WriteHook(dir_, "hooks", "50-record",
+                                "env | grep ^EXT4FH_ | sort > " + env_file);
+  CommandResult r = testutil::Run(
+      {Ext4fhBinary(), "-o", "fsck_hooks=" + hooks, image_, mnt_}, 60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("e2fsck -p"));
+  std::ifstream in(env_file);
+  std::string env((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(env, HasSubstr("EXT4FH_IMAGE=" + image_ + "\n"));
+  EXPECT_THAT(env, HasSubstr("EXT4FH_MOUNTPOINT=" + mnt_ + "\n"));
+  EXPECT_THAT(env, HasSubstr("EXT4FH_REASON=unclean\n"));
+  // The shipped hook ran first and repaired what the state said.
+  EXPECT_THAT(env, HasSubstr("EXT4FH_IMAGE_STATE=clean\n"));
+  std::ofstream(mnt_ + "/written") << "after repair";
+  EXPECT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
+  for (int i = 0; i < 100 && testutil::Run({"pgrep", "-f", mnt_}).exit_code == 0;
+       ++i) {
+    usleep(50000);
+  }
+  EXPECT_EQ(testutil::Run({"e2fsck", "-fn", image_}).exit_code, 0);
+  EXPECT_THAT(SuperblockState(image_), HasSubstr("clean"));
+}
+
+TEST_F(CliTest, HookThatSaysStopRefusesTheMount) {
+  testutil::Run({"debugfs", "-w", "-R", "ssv state 0", image_});
+  std::string hooks = WriteHook(dir_, "hooks", "50-stop", "echo no; exit 2");
+  CommandResult r = testutil::Run({Ext4fhBinary(), "-o", "nofsck", "-o",
+                                   "fsck_hooks=" + hooks, image_, mnt_},
+                                  60);
+  // nofsck wins: no hook runs, and a not-clean image mounts as the kernel's
+  // would.
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
+  testutil::Run({"debugfs", "-w", "-R", "ssv state 0", image_});
+  for (int i = 0; i < 100 && testutil::Run({"pgrep", "-f", mnt_}).exit_code == 0;
+       ++i) {
+    usleep(50000);
+  }
+  r = testutil::Run({Ext4fhBinary(), "-o", "fsck_hooks=" + hooks, image_, mnt_},
+                    60);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("fsck hook 50-stop: no"));
+  EXPECT_THAT(r.err, HasSubstr("an fsck hook stopped the mount"));
+  EXPECT_FALSE(testutil::IsMounted(mnt_));
+}
+
+TEST_F(CliTest, HookThatSaysReadOnlyMountsReadOnly) {
+  testutil::Run({"debugfs", "-w", "-R", "ssv state 0", image_});
+  std::string hooks = WriteHook(dir_, "hooks", "50-ro", "exit 1");
+  CommandResult r = testutil::Run(
+      {Ext4fhBinary(), "-o", "fsck_hooks=" + hooks, image_, mnt_}, 60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int fd = open((mnt_ + "/new").c_str(), O_CREAT | O_WRONLY, 0644);
+  EXPECT_EQ(fd, -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
 }
 
 TEST_F(CliTest, MountpointMissingOrNotADirectory) {

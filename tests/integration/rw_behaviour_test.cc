@@ -386,13 +386,14 @@ TEST_F(ErrorsPolicyTest, PanicStopsTheServerAndUnmounts) {
   EXPECT_THAT(SuperField(image_, "Filesystem state"), HasSubstr("with errors"));
 }
 
-TEST_F(ErrorsPolicyTest, AnImageWithErrorsIsRefusedNextTime) {
+// With -o nofsck; the shipped hook would repair it (cli_test).
+TEST_F(ErrorsPolicyTest, AnImageWithErrorsIsRefusedNextTimeWithoutHooks) {
   Prepare();
   Mount();
   ListCorrupt();
   ASSERT_EQ(fuse_->Unmount(), 0);
   std::string error;
-  auto again = Ext4fhMount::Start(image_, mnt_, {}, &error);
+  auto again = Ext4fhMount::Start(image_, mnt_, {"-o", "nofsck"}, &error);
   EXPECT_EQ(again, nullptr);
   EXPECT_THAT(error, HasSubstr("e2fsck"));
 }

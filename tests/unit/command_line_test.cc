@@ -38,7 +38,7 @@ TEST(CommandLine, ParsesEveryOption) {
   Invocation inv = Parse(
       {"-f", "-o", "ro,allow_other", "-o",
        "default_permissions,attr_timeout=2.5,entry_timeout=0,errors=remount-ro",
-       "-o", "offset=1048576,fsck_hooks=/h,nosuid", "/img", "/mnt"});
+       "-o", "offset=1048576,fsck_hooks=/tmp,nosuid", "/img", "/mnt"});
   const KeeperConfig& k = inv.keeper;
   EXPECT_TRUE(k.foreground);
   EXPECT_FALSE(k.server.read_write);
@@ -49,7 +49,7 @@ TEST(CommandLine, ParsesEveryOption) {
   EXPECT_DOUBLE_EQ(k.server.entry_timeout, 0);
   EXPECT_EQ(k.server.errors, ErrorsPolicy::kRemountRo);
   EXPECT_EQ(k.server.offset, 1048576u);
-  EXPECT_EQ(k.fsck_hooks_dir, "/h");
+  EXPECT_EQ(k.fsck_hooks_dir, "/tmp");
   EXPECT_EQ(k.mount_flags, std::vector<std::string>{"nosuid"});
 }
 
