@@ -219,6 +219,7 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
     }
     fuse_entry_param entry = ServerOf(req).CountedEntry(*attr);
     fi->fh = entry.ino;
+    fi->noflush = 1;  // see Open (op_file.cc)
     reply.Create(entry, *fi);
   });
 }

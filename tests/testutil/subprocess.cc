@@ -21,6 +21,22 @@ std::vector<char*> Argv(std::vector<std::string>& args) {
   return argv;
 }
 
+// In a child after fork: stdin from /dev/null, stdout and stderr to `out`
+// and `err` (kept when -1), and no other fd of the test. A child that
+// inherited a test's fd on a FUSE file would, when it exits, wait for the
+// FLUSH of that fd, which hangs while the test has the server stopped.
+void SetUpChildFds(int out, int err) {
+  int null = open("/dev/null", O_RDONLY);
+  dup2(null, 0);
+  if (out >= 0) {
+    dup2(out, 1);
+  }
+  if (err >= 0) {
+    dup2(err, 2);
+  }
+  close_range(3, ~0U, 0);
+}
+
 void Drain(int fd, std::string* out) {
   char buf[4096];
   ssize_t n = read(fd, buf, sizeof(buf));
@@ -39,10 +55,7 @@ CommandResult Run(const std::vector<std::string>& args_in, int timeout_s) {
   }
   pid_t pid = fork();
   if (pid == 0) {
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
+    SetUpChildFds(out[1], err[1]);
     std::vector<char*> argv = Argv(args);
     execvp(argv[0], argv.data());
     _exit(127);
@@ -88,13 +101,9 @@ pid_t Spawn(const std::vector<std::string>& args_in, const std::string& log) {
   std::vector<std::string> args = args_in;
   pid_t pid = fork();
   if (pid == 0) {
-    int null = open("/dev/null", O_RDONLY);
-    dup2(null, 0);
-    if (!log.empty()) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
+    int fd = log.empty() ? -1
+                         : open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    SetUpChildFds(fd, fd);
     std::vector<char*> argv = Argv(args);
     execvp(argv[0], argv.data());
     _exit(127);
