@@ -126,11 +126,26 @@ uint32_t Image::block_size() const {
   return fs_.get() ? fs_->blocksize : 0;
 }
 
+// Inodes the superblock uses for itself, which may lie past s_first_ino
+// (the orphan file, project quota, a journal made by tune2fs): they are
+// not files, and no handle may reach them.
+bool Image::IsHiddenInode(uint32_t ino) const {
+  const ext2_super_block* sb = fs_->super;
+  for (uint32_t hidden :
+       {sb->s_journal_inum, sb->s_usr_quota_inum, sb->s_grp_quota_inum,
+        sb->s_prj_quota_inum, sb->s_orphan_file_inum}) {
+    if (hidden != 0 && hidden == ino) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Result<ext2_inode_large> Image::Resolve(const InodeClaim& claim) {
   if (fs_.get() == nullptr) {
     return Status::Error(EIO, "image closed");
   }
-  if (!claim.InRange(range_)) {
+  if (!claim.InRange(range_) || IsHiddenInode(claim.ino())) {
     return Stale(claim);
   }
   InodeState state;
@@ -173,11 +188,13 @@ Result<Attr> Image::ReadLinkedAttr(uint32_t ino) {
 
 Result<Attr> Image::LookupLocked(uint32_t dir_ino, ext2_inode_large& dir,
                                  std::string_view name) {
-  if (!LINUX_S_ISDIR(dir.i_mode)) {
-    return Status::Error(ENOTDIR);
-  }
+  // "." of any inode is the inode itself: the kernel asks it to turn an
+  // NFS handle of any file type back into an inode (DESIGN section 7).
   if (name == ".") {
     return DecodeAttr(fs_.get(), dir_ino, dir);
+  }
+  if (!LINUX_S_ISDIR(dir.i_mode)) {
+    return Status::Error(ENOTDIR);
   }
   Directory directory(fs_.get(), dir_ino, dir);
   uint32_t target = 0;

@@ -173,6 +173,9 @@ class Image {
 
   // Checks `claim` and reads its inode. REQUIRES: mu_ held.
   Result<ext2_inode_large> Resolve(const InodeClaim& claim);
+  // Whether `ino` is one of the superblock's own inodes (journal, quota,
+  // orphan file), which handles never reach.
+  bool IsHiddenInode(uint32_t ino) const;
   // Reads a directory entry's target inode, refusing entries that point
   // at free inodes (EUCLEAN, as ext4_lookup does). REQUIRES: mu_ held.
   Result<Attr> ReadLinkedAttr(uint32_t ino);
