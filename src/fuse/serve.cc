@@ -161,6 +161,8 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
   Server server(config, **image, **nodes);
   RequestLog log(**state);
   server.set_log(&log);
+  server.set_cached_inodes_counter(&(*state)->counters().cached_inodes);
+  server.PublishCachedInodes();
   Result<std::unique_ptr<Session>> session =
       Session::Create(server, fuse_fd, config.debug);
   if (!session.ok()) {

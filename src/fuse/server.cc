@@ -39,7 +39,14 @@ fuse_entry_param Server::CountedEntry(const Attr& attr) {
   e.attr_timeout = config_.attr_timeout;
   e.entry_timeout = config_.entry_timeout;
   nodes_.Add(e.ino, 1);
+  PublishCachedInodes();
   return e;
+}
+
+void Server::PublishCachedInodes() {
+  if (cached_inodes_ != nullptr) {
+    cached_inodes_->store(nodes_.size(), std::memory_order_relaxed);
+  }
 }
 
 fuse_entry_param Server::NegativeEntry() const {
@@ -107,7 +114,9 @@ void Server::AfterUnlink(const Unlinked& gone) {
 }
 
 void Server::Forget(uint64_t nodeid, uint64_t nlookup) {
-  if (nodes_.Forget(nodeid, nlookup) != 0) {
+  uint64_t left = nodes_.Forget(nodeid, nlookup);
+  PublishCachedInodes();
+  if (left != 0) {
     return;
   }
   std::optional<NodeId> id = DecodeNodeId(nodeid);

@@ -8,6 +8,7 @@
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -66,6 +67,8 @@ class Server {
   fuse_entry_param CountedEntry(const Attr& attr);
   // A negative entry (ino 0), cached by the kernel for entry_timeout.
   fuse_entry_param NegativeEntry() const;
+  // Publishes nodes().size() (see set_cached_inodes_counter).
+  void PublishCachedInodes();
   struct stat StatFor(const Attr& attr) const;
 
   // The caller's credentials; supplementary groups only if `with_groups`
@@ -86,6 +89,12 @@ class Server {
   // After FORGET: frees the inode of `nodeid` if it was an orphan.
   void Forget(uint64_t nodeid, uint64_t nlookup);
 
+  // Where the number of nodeids the kernel holds is published for
+  // `ext4fh ctl status` (null: nowhere).
+  void set_cached_inodes_counter(std::atomic<uint64_t>* counter) {
+    cached_inodes_ = counter;
+  }
+
   // The log that answers resent requests (null without shared state).
   RequestLog* log() { return log_; }
   void set_log(RequestLog* log) { log_ = log; }
@@ -103,6 +112,7 @@ class Server {
   std::optional<uint64_t> resume_want_;
   fuse_session* session_ = nullptr;
   RequestLog* log_ = nullptr;
+  std::atomic<uint64_t>* cached_inodes_ = nullptr;
   mutable std::mutex stale_mu_;
   std::unordered_set<uint64_t> marked_stale_;
   uint64_t negotiated_want_ = 0;

@@ -9,7 +9,7 @@ namespace ext4fh {
 
 namespace {
 constexpr uint64_t kMagic = 0x5453484634545845ULL;  // "EXT4FHST"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr size_t kHeaderBytes = 32768;
 }  // namespace
 

@@ -29,6 +29,7 @@ struct StateCounters {
   std::atomic<int64_t> server_pid;
   std::atomic<int64_t> ready_pid;  // the server that finished starting up
   std::atomic<int64_t> last_exit;  // wait status of the last server exit; -1: none
+  std::atomic<uint64_t> cached_inodes;  // nodeids the kernel holds now
 };
 
 // One non-idempotent request's outcome (request_log.h).

@@ -328,7 +328,8 @@ std::string Supervisor::StatusText() const {
          line("recent_crashes", std::to_string(crashes_.size())) +
          line("last_exit", DescribeStatus(static_cast<int>(c.last_exit.load()))) +
          line("stale_inodes_marked", std::to_string(c.stale_inodes_marked.load())) +
-         line("inflight_resent", std::to_string(c.inflight_resent.load()));
+         line("inflight_resent", std::to_string(c.inflight_resent.load())) +
+         line("cached_inodes", std::to_string(c.cached_inodes.load()));
 }
 
 bool Supervisor::ConnectionAlive() const {
