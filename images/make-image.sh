@@ -13,7 +13,8 @@
 #
 # All clocks are pinned (E2FSPROGS_FAKE_TIME, E2FSCK_TIME), UUID and
 # htree hash seed are fixed per kind, and mke2fs reads images/mke2fs.conf
-# instead of /etc/mke2fs.conf.  See images/README.md.  Must run as root.
+# instead of /etc/mke2fs.conf.  See images/README.md.  Must run as root,
+# except for "demo", which any user can build (and then owns).
 set -euo pipefail
 export LC_ALL=C TZ=UTC
 
@@ -49,7 +50,7 @@ cleanup() {
 
 # kind_params KIND: set the mke2fs parameters of KIND.
 kind_params() {
-	SEED_BS=4096 SIZE=64M SEEDER=make-seed.sh
+	SEED_BS=4096 SIZE=64M SEEDER=make-seed.sh ROOT_OWNER=0:0
 	MKFS=(-N 32768)
 	case $1 in
 	ext2)
@@ -65,6 +66,10 @@ kind_params() {
 	demo)
 		FSTYPE=ext4 UUID=e4f50006-0000-4000-8000-000000000006
 		SIZE=32M SEEDER=make-demo-seed.sh MKFS=()
+		# The demo belongs to whoever builds it: mke2fs -d copies the
+		# seed's owners (the builder), and the root directory gets the
+		# builder too, so a user can write anywhere in their own demo.
+		ROOT_OWNER=$(id -u):$(id -g)
 		;;
 	*) die "unknown kind: $1 (try --list)" ;;
 	esac
@@ -100,7 +105,7 @@ fixup() {
 make_fs() {
 	truncate -s "$SIZE" "$WORK/img"
 	mke2fs -q -F -t "$FSTYPE" "${MKFS[@]}" -L "$LABEL" -U "$UUID" \
-		-E "hash_seed=$HASH_SEED,root_owner=0:0" -d "$WORK/seed" "$WORK/img"
+		-E "hash_seed=$HASH_SEED,root_owner=$ROOT_OWNER" -d "$WORK/seed" "$WORK/img"
 }
 
 # run_debugfs CMDFILE [-w]: run debugfs commands, output in

@@ -1,36 +1,70 @@
+// Mounting a FUSE filesystem, two ways.
+//
+// Directly, as root: open /dev/fuse, then
+//   mount(fsname, mountpoint, "fuse.ext4fh", MS_NOSUID | MS_NODEV | ...,
+//         "fd=N,rootmode=40000,user_id=U,group_id=G[,allow_other]...")
+// The kernel queues FUSE_INIT on the fd as soon as the mount exists.
+//
+// Through fusermount3 when that is not permitted: fuse/fusermount.h.
+
 #include "fuse/mount.h"
 
-#define FUSE_USE_VERSION 35
 #include <fcntl.h>
-#include <fuse_lowlevel.h>
 #include <linux/fuse.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <vector>
+
+#include "fuse/fusermount.h"
+#include "util/log.h"
 
 namespace ext4fh {
 namespace {
 
-// Escapes characters that libfuse's option parser treats specially.
-std::string EscapeOption(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == ',' || c == '\\') {
-      out.push_back('\\');
+constexpr char kFuseDevice[] = "/dev/fuse";
+constexpr char kFuseType[] = "fuse.ext4fh";
+
+struct FlagOption {
+  const char* name;
+  unsigned long flag;
+  bool set;
+};
+constexpr FlagOption kFlagOptions[] = {
+    {"nosuid", MS_NOSUID, true}, {"suid", MS_NOSUID, false},
+    {"nodev", MS_NODEV, true},   {"dev", MS_NODEV, false},
+    {"noexec", MS_NOEXEC, true}, {"exec", MS_NOEXEC, false},
+};
+
+const FlagOption* FindFlag(const std::string& name) {
+  for (const FlagOption& option : kFlagOptions) {
+    if (name == option.name) {
+      return &option;
     }
-    out.push_back(c);
   }
-  return out;
+  return nullptr;
 }
 
-std::string MountOptions(const MountRequest& r) {
-  std::string opts = "fsname=" + EscapeOption(r.fsname) + ",subtype=ext4fh";
-  if (r.read_only) {
-    opts += ",ro";
+// The mount(2) flags: nosuid,nodev by default, as libfuse and fusermount3.
+unsigned long KernelFlags(const MountRequest& r) {
+  unsigned long flags = MS_NOSUID | MS_NODEV;
+  for (const std::string& name : r.flags) {
+    if (const FlagOption* option = FindFlag(name)) {
+      flags = option->set ? flags | option->flag : flags & ~option->flag;
+    }
   }
+  return r.read_only ? flags | MS_RDONLY : flags;
+}
+
+// The data argument of mount(2).
+std::string KernelOptions(const MountRequest& r, int fd, mode_t root_type) {
+  char ids[96];
+  std::snprintf(ids, sizeof(ids), "fd=%d,rootmode=%o,user_id=%u,group_id=%u",
+                fd, static_cast<unsigned>(root_type), getuid(), getgid());
+  std::string opts = ids;
   if (r.allow_other) {
     opts += ",allow_other";
   }
@@ -40,50 +74,51 @@ std::string MountOptions(const MountRequest& r) {
   return opts;
 }
 
+Result<ScopedFd> MountDirect(const MountRequest& r) {
+  struct stat st {};
+  if (stat(r.mountpoint.c_str(), &st) != 0) {
+    return Status::Error(
+        errno, "cannot mount on " + r.mountpoint + ": " + std::strerror(errno));
+  }
+  ScopedFd fd(open(kFuseDevice, O_RDWR | O_CLOEXEC));
+  if (!fd.valid()) {
+    return Status::Error(errno, std::string("cannot open ") + kFuseDevice +
+                                    ": " + std::strerror(errno));
+  }
+  std::string data = KernelOptions(r, fd.get(), st.st_mode & S_IFMT);
+  if (mount(r.fsname.c_str(), r.mountpoint.c_str(), kFuseType, KernelFlags(r),
+            data.c_str()) != 0) {
+    return Status::Error(
+        errno, "cannot mount on " + r.mountpoint + ": " + std::strerror(errno));
+  }
+  return fd;
+}
+
 }  // namespace
 
 Result<ScopedFd> MountFuse(const MountRequest& request) {
-  std::string opts = MountOptions(request);
-  std::vector<const char*> argv = {"ext4fh", "-o", opts.c_str()};
-  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()),
-                                  const_cast<char**>(argv.data()));
-  fuse_lowlevel_ops ops{};
-  fuse_session* se = fuse_session_new(&args, &ops, sizeof(ops), nullptr);
-  if (se == nullptr) {
-    return Status::Error(EINVAL, "cannot prepare mount options");
+  if (geteuid() != 0) {
+    return MountWithFusermount(request);
   }
-  if (fuse_session_mount(se, request.mountpoint.c_str()) != 0) {
-    fuse_session_destroy(se);
-    return Status::Error(EIO, "cannot mount on " + request.mountpoint);
+  Result<ScopedFd> direct = MountDirect(request);
+  if (direct.ok() || (direct.err() != EPERM && direct.err() != EACCES)) {
+    return direct;
   }
-  ScopedFd fd(fcntl(fuse_session_fd(se), F_DUPFD_CLOEXEC, 3));
-  int err = errno;
-  fuse_session_destroy(se);  // closes its own fd only; the mount stays
-  if (!fd.valid()) {
-    return Status::Error(err, "cannot keep /dev/fuse fd");
-  }
-  return fd;
+  LOG(INFO) << direct.status().context() << "; trying fusermount3";
+  Result<ScopedFd> helped = MountWithFusermount(request);
+  // Without fusermount3, the direct attempt's reason is the one that counts.
+  return helped.err() == ENOENT ? std::move(direct) : std::move(helped);
 }
 
 Status UnmountFuse(const std::string& mountpoint, bool lazy) {
   if (geteuid() == 0) {
     if (umount2(mountpoint.c_str(), lazy ? MNT_DETACH : 0) != 0) {
-      return Status::Error(errno, "cannot unmount " + mountpoint);
+      return Status::Error(
+          errno, "cannot unmount " + mountpoint + ": " + std::strerror(errno));
     }
     return OkStatus();
   }
-  pid_t pid = fork();
-  if (pid == 0) {
-    execlp("fusermount3", "fusermount3", lazy ? "-uz" : "-u", "--",
-           mountpoint.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0) {
-    return Status::Error(EIO, "fusermount3 -u failed for " + mountpoint);
-  }
-  return OkStatus();
+  return UnmountWithFusermount(mountpoint, lazy);
 }
 
 Result<std::string> ReadInitRequest(int fuse_fd) {

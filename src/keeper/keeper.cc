@@ -69,11 +69,18 @@ int MountAndServe(const KeeperConfig& config, bool read_only,
     return Fail(state.status(), kExitFailure);
   }
   MountRequest request{config.mountpoint, config.server.image_path, read_only,
-                       config.allow_other, config.default_permissions};
+                       config.allow_other, config.default_permissions,
+                       config.mount_flags};
+  // The reason goes to stderr before the foreground process exits.
+  Status may_mount = CheckUserMayMount(config.mountpoint);
+  if (!may_mount.ok()) {
+    report(Fail(may_mount, kExitMountpoint));
+    return kExitMountpoint;
+  }
   Result<ScopedFd> fuse_fd = MountFuse(request);
   if (!fuse_fd.ok()) {
-    report(kExitFailure);
-    return Fail(fuse_fd.status(), kExitFailure);
+    report(Fail(fuse_fd.status(), kExitFailure));
+    return kExitFailure;
   }
   Result<std::string> init = ReadInitRequest(fuse_fd->get());
   if (!init.ok()) {

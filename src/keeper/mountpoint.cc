@@ -1,6 +1,7 @@
 #include "keeper/mountpoint.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -14,7 +15,8 @@ std::string Unescape(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 3 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+      out.push_back(
+          static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
       i += 3;
     } else {
       out.push_back(s[i]);
@@ -49,6 +51,31 @@ Status CheckMountpoint(const std::string& path) {
   }
   if (IsMountPoint(path)) {
     return Status::Error(EBUSY, path + ": mountpoint is already mounted");
+  }
+  return OkStatus();
+}
+
+// Without root the mount goes through fusermount3, which refuses a
+// mountpoint the user cannot write to, or a sticky one the user does not
+// own (libfuse util/fusermount.c, check_perm). It checks with the real
+// uid, as access() does.
+Status CheckUserMayMount(const std::string& path) {
+  if (geteuid() == 0) {
+    return OkStatus();
+  }
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    return Status::Error(errno, path + ": mountpoint: " + std::strerror(errno));
+  }
+  if (access(path.c_str(), W_OK) != 0) {
+    return Status::Error(EACCES, path +
+                                     ": mountpoint is not writable by you "
+                                     "(needed to mount without root)");
+  }
+  if ((st.st_mode & S_ISVTX) != 0 && st.st_uid != getuid()) {
+    return Status::Error(EACCES, path +
+                                     ": mountpoint is sticky and not yours "
+                                     "(needed to mount without root)");
   }
   return OkStatus();
 }

@@ -12,6 +12,11 @@ namespace ext4fh {
 // mount point. Otherwise a one-line reason: ENOENT, ENOTDIR or EBUSY.
 Status CheckMountpoint(const std::string& path);
 
+// OK as root. Otherwise OK when fusermount3 will mount on `path` for this
+// user: a directory the user may write to, and not a sticky one the user
+// does not own. Else a one-line reason (EACCES, or the errno of stat).
+Status CheckUserMayMount(const std::string& path);
+
 // Whether `path` (absolute, canonical) is a mount point right now.
 bool IsMountPoint(const std::string& path);
 
