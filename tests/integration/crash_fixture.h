@@ -58,9 +58,31 @@ class CrashFixture : public ::testing::Test {
   // Kills the serving server with SIGKILL and waits for its successor.
   void CrashAndWait(int timeout_ms = 60000) {
     pid_t old = testutil::SignalServer(mnt_, SIGKILL);
-    ASSERT_GT(old, 0) << "no server serving\n" << KeeperLog();
+    ASSERT_GT(old, 0) << "no server serving\n" << Diagnosis();
     ASSERT_GT(testutil::WaitForNewServer(mnt_, old, timeout_ms), 0)
-        << "no new server\n" << KeeperLog();
+        << "no new server\n" << Diagnosis();
+  }
+
+  // The end of the keeper's log, what `ctl status` says, and where each
+  // thread of the keeper's processes waits.
+  std::string Diagnosis() const {
+    std::string log = KeeperLog();
+    size_t keep = 6000;
+    std::string out = "keeper log (end):\n" +
+                      (log.size() > keep ? log.substr(log.size() - keep) : log);
+    out += "\nctl status:\n";
+    for (const auto& [key, value] : testutil::CtlStatus(mnt_)) {
+      out += "  " + key + ": " + value + "\n";
+    }
+    if (mount_ != nullptr) {
+      out += testutil::Shell("for p in " + std::to_string(mount_->keeper_pid()) +
+                             " $(pgrep -P " +
+                             std::to_string(mount_->keeper_pid()) +
+                             "); do for t in /proc/$p/task/*; do echo \"$t: "
+                             "$(cat $t/wchan)\"; head -4 $t/stack; done; done")
+                 .out;
+    }
+    return out;
   }
 
   std::string KeeperLog() const {
