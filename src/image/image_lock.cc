@@ -91,6 +91,9 @@ Status CheckNotInUse(const std::string& path, const struct stat& st,
 Result<ImageLock> ImageLock::Acquire(const std::string& path, uint64_t offset,
                                      bool exclusive) {
   ScopedFd fd(open(path.c_str(), (exclusive ? O_RDWR : O_RDONLY) | O_CLOEXEC));
+  if (!fd.valid() && errno == ETXTBSY) {  // keeper/image_guard.h
+    return Busy(path, "an ext4fh keeper guards it");
+  }
   if (!fd.valid()) {
     return Status::Error(errno, path + ": cannot open image: " +
                                     std::strerror(errno));

@@ -11,6 +11,7 @@
 #include "image/image_lock.h"
 #include "keeper/daemon.h"
 #include "keeper/hooks.h"
+#include "keeper/image_guard.h"
 #include "keeper/mountpoint.h"
 #include "keeper/supervisor.h"
 #include "util/log.h"
@@ -58,6 +59,21 @@ Result<HookVerdict> CheckBeforeMount(const KeeperConfig& config) {
   return verdict;
 }
 
+// Keeps other writers out of the image (keeper/image_guard.h), when this
+// keeper may: null otherwise.
+std::unique_ptr<ImageGuard> GuardImage(const std::string& image_path) {
+  if (geteuid() != 0) {
+    return nullptr;  // fanotify permission events need root
+  }
+  Result<std::unique_ptr<ImageGuard>> guard = ImageGuard::Start(image_path);
+  if (!guard.ok()) {
+    LOG(WARNING) << guard.status().context()
+                 << "; other programs can open it for writing";
+    return nullptr;
+  }
+  return std::move(guard).value();
+}
+
 // Mounts, records INIT, and supervises. Runs in the background process.
 // `force_read_only`: an fsck hook asked for read-only.
 int MountAndServe(const KeeperConfig& config, bool read_only,
@@ -68,6 +84,7 @@ int MountAndServe(const KeeperConfig& config, bool read_only,
     report(kExitFailure);
     return Fail(state.status(), kExitFailure);
   }
+  std::unique_ptr<ImageGuard> guard = GuardImage(config.server.image_path);
   MountRequest request{config.mountpoint, config.server.image_path, read_only,
                        config.allow_other, config.default_permissions,
                        config.mount_flags};

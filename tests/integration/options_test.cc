@@ -240,6 +240,39 @@ TEST_F(OptionsTest, OffsetServesAFilesystemInsideAPartitionedImage) {
   EXPECT_EQ(back, "by ext4fh");
 }
 
+// Issue 3, item 7: while ext4fh serves an image, fuse2fs, the kernel (a
+// loop device) and debugfs -w cannot open it for writing; readers can.
+TEST_F(OptionsTest, OtherWritersAreRefusedWhileMounted) {
+  testutil::MakeFs(image_, {"-t", "ext4"}, "", "64M");
+  Mount({});
+  std::string other = dir_.Join("other");
+  mkdir(other.c_str(), 0755);
+  testutil::CommandResult fuse2fs =
+      testutil::Run({"fuse2fs", image_, other}, 30);
+  EXPECT_NE(fuse2fs.exit_code, 0);
+  EXPECT_THAT(fuse2fs.out + fuse2fs.err, ::testing::HasSubstr("Text file busy"));
+  EXPECT_FALSE(testutil::IsMounted(other));
+  testutil::CommandResult loop =
+      testutil::Run({"losetup", "--find", "--show", image_}, 30);
+  EXPECT_NE(loop.exit_code, 0) << loop.out;
+  EXPECT_THAT(loop.err, ::testing::HasSubstr("Text file busy"));
+  if (loop.exit_code == 0) {
+    testutil::Run({"losetup", "-d", loop.out.substr(0, loop.out.find('\n'))});
+  }
+  testutil::CommandResult debugfs =
+      testutil::Run({"debugfs", "-w", "-R", "stats", image_}, 30);
+  EXPECT_THAT(debugfs.err, ::testing::HasSubstr("Text file busy"));
+  // Reading is allowed: a copy, or a check that changes nothing.
+  EXPECT_EQ(testutil::Run({"cp", image_, dir_.Join("copy")}).exit_code, 0);
+  EXPECT_EQ(testutil::Run({"e2fsck", "-n", image_}).exit_code, 0);
+  std::ofstream(P("still")) << "served";
+  ASSERT_EQ(mount_->Unmount(), 0);
+  EXPECT_EQ(testutil::Fsck(image_).exit_code, 0);
+  // Once unmounted, anyone may open it again.
+  EXPECT_EQ(testutil::Run({"debugfs", "-w", "-R", "stats", image_}).exit_code,
+            0);
+}
+
 // mount.fuse3 runs "ext4fh IMAGE MOUNTPOINT -o OPTIONS", and mount(8) does
 // the same for a fuse.ext4fh line of an fstab.
 class MountHelperTest : public OptionsTest {
