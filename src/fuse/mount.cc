@@ -1,9 +1,13 @@
 // Mounting a FUSE filesystem, two ways.
 //
-// Directly, as root: open /dev/fuse, then
-//   mount(fsname, mountpoint, "fuse.ext4fh", MS_NOSUID | MS_NODEV | ...,
-//         "fd=N,rootmode=40000,user_id=U,group_id=G[,allow_other]...")
-// The kernel queues FUSE_INIT on the fd as soon as the mount exists.
+// Directly, as root: open /dev/fuse, attach a loop device to the image
+// (fuse/loop_device.h), then
+//   mount("/dev/loopN", mountpoint, "fuseblk.ext4fh", MS_NOSUID | ...,
+//         "fd=N,rootmode=40000,user_id=U,group_id=G,blksize=4096[,...]")
+// A fuseblk connection gets FUSE_DESTROY at unmount, and umount waits for
+// its answer (docs/kernel-facts.md, Q14). Without loop devices: a plain
+// "fuse.ext4fh" mount of the image path. The kernel queues FUSE_INIT on the
+// fd as soon as the mount exists.
 //
 // Through fusermount3 when that is not permitted: fuse/fusermount.h.
 
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "fuse/fusermount.h"
+#include "fuse/loop_device.h"
 #include "util/log.h"
 
 namespace ext4fh {
@@ -27,6 +32,10 @@ namespace {
 
 constexpr char kFuseDevice[] = "/dev/fuse";
 constexpr char kFuseType[] = "fuse.ext4fh";
+constexpr char kFuseBlockType[] = "fuseblk.ext4fh";
+// fuseblk's block size: the largest the kernel accepts. BMAP converts
+// between it and the filesystem's (fuse/op_ioctl.cc).
+constexpr int kBlockSize = 4096;
 
 struct FlagOption {
   const char* name;
@@ -74,23 +83,46 @@ std::string KernelOptions(const MountRequest& r, int fd, mode_t root_type) {
   return opts;
 }
 
-Result<ScopedFd> MountDirect(const MountRequest& r) {
+// mount(2) of type `type` from `source` with the connection `fd`.
+Status KernelMount(const MountRequest& r, const std::string& source,
+                   const char* type, int fd, const std::string& extra) {
   struct stat st {};
   if (stat(r.mountpoint.c_str(), &st) != 0) {
     return Status::Error(
         errno, "cannot mount on " + r.mountpoint + ": " + std::strerror(errno));
   }
+  std::string data = KernelOptions(r, fd, st.st_mode & S_IFMT) + extra;
+  if (mount(source.c_str(), r.mountpoint.c_str(), type, KernelFlags(r),
+            data.c_str()) != 0) {
+    return Status::Error(
+        errno, "cannot mount on " + r.mountpoint + ": " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
+// A fuseblk mount over a loop device on the image (fuse/loop_device.h).
+Status MountBlock(const MountRequest& r, int fd) {
+  ASSIGN_OR_RETURN(LoopDevice loop,
+                   AttachLoopDevice(r.fsname, r.offset, r.read_only));
+  // The mount holds the device from now on; closing our fd (when `loop`
+  // goes) lets autoclear detach it after the unmount.
+  return KernelMount(r, loop.path, kFuseBlockType, fd,
+                     ",blksize=" + std::to_string(kBlockSize));
+}
+
+Result<ScopedFd> MountDirect(const MountRequest& r) {
   ScopedFd fd(open(kFuseDevice, O_RDWR | O_CLOEXEC));
   if (!fd.valid()) {
     return Status::Error(errno, std::string("cannot open ") + kFuseDevice +
                                     ": " + std::strerror(errno));
   }
-  std::string data = KernelOptions(r, fd.get(), st.st_mode & S_IFMT);
-  if (mount(r.fsname.c_str(), r.mountpoint.c_str(), kFuseType, KernelFlags(r),
-            data.c_str()) != 0) {
-    return Status::Error(
-        errno, "cannot mount on " + r.mountpoint + ": " + std::strerror(errno));
+  Status block = MountBlock(r, fd.get());
+  if (block.ok()) {
+    return fd;
   }
+  LOG(WARNING) << block.context() << "; mounting without a block device, "
+               << "so unmounting does not wait for the image to be flushed";
+  RETURN_IF_ERROR(KernelMount(r, r.fsname, kFuseType, fd.get(), ""));
   return fd;
 }
 

@@ -18,7 +18,9 @@ namespace ext4fh {
 
 struct MountRequest {
   std::string mountpoint;  // absolute
-  std::string fsname;      // shown as the source in /proc/mounts
+  std::string fsname;      // the image; the source in /proc/mounts unless
+                           // a loop device over it is (fuseblk)
+  uint64_t offset = 0;     // where the filesystem starts in the image
   bool read_only = false;
   bool allow_other = false;
   bool default_permissions = false;

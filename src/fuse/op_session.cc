@@ -13,6 +13,10 @@
 // for exactly the recorded capabilities (session.cc compares the replies).
 
 #include "fuse/op_handlers.h"
+
+#include <linux/fuse.h>
+
+#include "fuse/request_info.h"
 #include "fuse/server.h"
 #include "util/log.h"
 
@@ -53,6 +57,15 @@ void Init(void* userdata, fuse_conn_info* conn) {
   static_cast<Server*>(userdata)->Negotiate(conn);
 }
 
-void Destroy(void*) {}
+// The kernel sends DESTROY only to fuseblk connections, at unmount, and
+// umount waits for the answer (fuse/mount.h): the image is flushed and
+// marked clean before it. libfuse also calls this when a session ends
+// without one (a planned hand-over): then the image must stay as it is
+// for the next server.
+void Destroy(void* userdata) {
+  if (CurrentRequest().opcode == FUSE_DESTROY) {
+    static_cast<Server*>(userdata)->OnDestroy();
+  }
+}
 
 }  // namespace ext4fh

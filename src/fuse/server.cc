@@ -129,6 +129,13 @@ void Server::Forget(uint64_t nodeid, uint64_t nlookup) {
   }
 }
 
+void Server::OnDestroy() {
+  Status st = image_.Close(/*clean_unmount=*/true);
+  if (!st.ok()) {
+    LOG(ERROR) << "Cannot flush image at unmount: " << st.ToString();
+  }
+}
+
 void Server::InvalidateAttr(uint64_t nodeid) {
   if (session_ != nullptr) {
     // A negative offset invalidates only the attributes, which takes no

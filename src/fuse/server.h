@@ -86,6 +86,9 @@ class Server {
   // After a name of an inode went away: an inode left without links that
   // the kernel does not hold is freed now (DESIGN section 3).
   void AfterUnlink(const Unlinked& gone);
+  // At FUSE_DESTROY (the filesystem is being unmounted): closes the image
+  // cleanly, freeing the orphans and setting the clean flag.
+  void OnDestroy();
   // After FORGET: frees the inode of `nodeid` if it was an orphan.
   void Forget(uint64_t nodeid, uint64_t nlookup);
 

@@ -17,6 +17,7 @@
 
 #include "image/clean_state.h"
 #include "util/log.h"
+#include "util/self_exe.h"
 
 extern char** environ;
 
@@ -35,13 +36,9 @@ bool IsExecutableFile(const std::string& path) {
 }
 
 std::string ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) {
-    return ".";
-  }
-  std::string exe(buf, static_cast<size_t>(n));
-  return exe.substr(0, exe.rfind('/'));
+  std::string exe = SelfExecutable();
+  size_t slash = exe.rfind('/');
+  return slash == std::string::npos ? "." : exe.substr(0, slash);
 }
 
 // The executables in `dir`, in name order (bytewise, as ls with LC_ALL=C).

@@ -85,9 +85,13 @@ int MountAndServe(const KeeperConfig& config, bool read_only,
     return Fail(state.status(), kExitFailure);
   }
   std::unique_ptr<ImageGuard> guard = GuardImage(config.server.image_path);
-  MountRequest request{config.mountpoint, config.server.image_path, read_only,
-                       config.allow_other, config.default_permissions,
-                       config.mount_flags};
+  MountRequest request{.mountpoint = config.mountpoint,
+                       .fsname = config.server.image_path,
+                       .offset = config.server.offset,
+                       .read_only = read_only,
+                       .allow_other = config.allow_other,
+                       .default_permissions = config.default_permissions,
+                       .flags = config.mount_flags};
   // The reason goes to stderr before the foreground process exits.
   Status may_mount = CheckUserMayMount(config.mountpoint);
   if (!may_mount.ok()) {
@@ -101,6 +105,7 @@ int MountAndServe(const KeeperConfig& config, bool read_only,
   }
   Result<std::string> init = ReadInitRequest(fuse_fd->get());
   if (!init.ok()) {
+    fuse_fd->reset();  // with no server, a fuseblk unmount would wait
     (void)UnmountFuse(config.mountpoint, /*lazy=*/true);
     report(kExitFailure);
     return Fail(init.status(), kExitFailure);
@@ -108,7 +113,7 @@ int MountAndServe(const KeeperConfig& config, bool read_only,
   (*state)->SetInitRequest(*init);
   LOG(INFO) << "Mounted " << config.server.image_path << " on "
             << config.mountpoint << (read_only ? " read-only" : "");
-  Supervisor supervisor(config, fuse_fd->get(), **state, force_read_only);
+  Supervisor supervisor(config, *fuse_fd, **state, force_read_only);
   return supervisor.Run(report);
 }
 

@@ -18,6 +18,7 @@ extern "C" {
 #include "fuse/mount.h"
 #include "fuse/serve.h"
 #include "util/log.h"
+#include "util/self_exe.h"
 
 namespace ext4fh {
 namespace {
@@ -27,12 +28,6 @@ namespace {
 constexpr std::chrono::seconds kHandOverTimeout{10};
 // How often the keeper looks whether a starting server is ready.
 constexpr std::chrono::milliseconds kReadyPoll{2};
-
-std::string SelfExe() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "ext4fh";
-}
 
 sigset_t StopSignals() {
   sigset_t set;
@@ -80,13 +75,13 @@ void DetachStdio() {
 
 }  // namespace
 
-Supervisor::Supervisor(const KeeperConfig& config, int fuse_fd,
+Supervisor::Supervisor(const KeeperConfig& config, ScopedFd& fuse_fd,
                        SharedState& state, bool read_only)
     : config_(config),
       fuse_fd_(fuse_fd),
       state_(state),
       read_only_(read_only),
-      self_exe_(SelfExe()) {
+      self_exe_(SelfExecutable()) {
   sigset_t set = StopSignals();
   sigprocmask(SIG_BLOCK, &set, nullptr);
   signal_fd_.reset(signalfd(-1, &set, SFD_CLOEXEC));
@@ -101,7 +96,7 @@ Supervisor::Supervisor(const KeeperConfig& config, int fuse_fd,
 
 Result<pid_t> Supervisor::Spawn() {
   std::vector<std::string> args = {
-      self_exe_, "--internal-server=" + std::to_string(fuse_fd_) + "," +
+      self_exe_, "--internal-server=" + std::to_string(fuse_fd_.get()) + "," +
                      std::to_string(state_.fd())};
   if (!config_.foreground) {
     args.push_back("--internal-syslog");
@@ -121,7 +116,7 @@ Result<pid_t> Supervisor::Spawn() {
     return Status::Error(errno, "cannot fork server");
   }
   if (pid == 0) {
-    ClearCloexec(fuse_fd_);
+    ClearCloexec(fuse_fd_.get());
     ClearCloexec(state_.fd());
     if (!config_.foreground) {
       DetachStdio();
@@ -196,7 +191,13 @@ void Supervisor::OnStopSignal() {
   (void)!read(signal_fd_.get(), &info, sizeof(info));
   LOG(INFO) << "Unmounting on signal " << info.ssi_signo;
   unmount_requested_ = true;
-  (void)UnmountFuse(config_.mountpoint, /*lazy=*/true);
+  // A fuseblk unmount returns once a server has answered DESTROY, which
+  // may be after hooks and a restart: wait for it on a thread of its own.
+  if (!unmounter_.joinable()) {
+    unmounter_ = std::thread([mountpoint = config_.mountpoint] {
+      (void)UnmountFuse(mountpoint, /*lazy=*/true);
+    });
+  }
   if (server_pid_ < 0 && hooks_ == nullptr) {
     Finish(kExitOk);  // no server to see the unmount
   }
@@ -333,7 +334,10 @@ std::string Supervisor::StatusText() const {
 }
 
 bool Supervisor::ConnectionAlive() const {
-  pollfd pfd{fuse_fd_, 0, 0};
+  if (!fuse_fd_.valid()) {
+    return false;
+  }
+  pollfd pfd{fuse_fd_.get(), 0, 0};
   return poll(&pfd, 1, 0) >= 0 &&
          !(pfd.revents & (POLLERR | POLLHUP | POLLNVAL));
 }
@@ -360,6 +364,9 @@ std::chrono::milliseconds Supervisor::Backoff() const {
 void Supervisor::GiveUp(const char* why, int exit_code) {
   LOG(ERROR) << "Giving up on " << config_.mountpoint << ": " << why
              << "; unmounting";
+  // No server will answer a fuseblk DESTROY: abort the connection first,
+  // so that the unmount does not wait for one.
+  fuse_fd_.reset();
   Status st = UnmountFuse(config_.mountpoint, /*lazy=*/true);
   if (!st.ok()) {
     LOG(ERROR) << st.ToString();
@@ -384,6 +391,9 @@ int Supervisor::Run(const std::function<void(int)>& on_ready) {
   }
   if (!reported_ready_) {
     on_ready_(exit_code_ == kExitOk ? kExitFailure : exit_code_);
+  }
+  if (unmounter_.joinable()) {
+    unmounter_.join();
   }
   return exit_code_;
 }

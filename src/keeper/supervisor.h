@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fuse/shared_state.h"
@@ -42,7 +43,8 @@ class Supervisor {
  public:
   // `read_only`: serve read-only although the mount is read-write (an
   // fsck hook said so before the first mount).
-  Supervisor(const KeeperConfig& config, int fuse_fd, SharedState& state,
+  // `fuse_fd`: the connection; the supervisor closes it when it gives up.
+  Supervisor(const KeeperConfig& config, ScopedFd& fuse_fd, SharedState& state,
              bool read_only);
 
   // Runs until the filesystem is unmounted and returns the ExitCode.
@@ -82,7 +84,8 @@ class Supervisor {
   void Finish(int exit_code);
 
   const KeeperConfig& config_;
-  int fuse_fd_;
+  ScopedFd& fuse_fd_;
+  std::thread unmounter_;  // a fuseblk unmount waits for the server
   SharedState& state_;
   bool read_only_;
   std::string self_exe_;

@@ -70,16 +70,22 @@ class CrashFixture : public ::testing::Test {
     size_t keep = 6000;
     std::string out = "keeper log (end):\n" +
                       (log.size() > keep ? log.substr(log.size() - keep) : log);
-    out += "\nctl status:\n";
-    for (const auto& [key, value] : testutil::CtlStatus(mnt_)) {
-      out += "  " + key + ": " + value + "\n";
-    }
+    testutil::CommandResult ctl =
+        testutil::Run({testutil::Ext4fhBinary(), "ctl", "status", mnt_}, 30);
+    out += "\nctl status (exit " + std::to_string(ctl.exit_code) + "):\n" +
+           ctl.out + ctl.err;
     if (mount_ != nullptr) {
       out += testutil::Shell("for p in " + std::to_string(mount_->keeper_pid()) +
                              " $(pgrep -P " +
                              std::to_string(mount_->keeper_pid()) +
                              "); do for t in /proc/$p/task/*; do echo \"$t: "
-                             "$(cat $t/wchan)\"; head -4 $t/stack; done; done")
+                             "$(cat $t/wchan)\"; head -4 $t/stack; done; done; "
+                             "for p in $(pgrep -P " +
+                             std::to_string(mount_->keeper_pid()) +
+                             "); do timeout 60 gdb -q -p $p -batch -ex "
+                             "'thread apply all bt' 2>&1 | grep -E '^#|^Thread'; "
+                             "done",
+                             120)
                  .out;
     }
     return out;

@@ -72,7 +72,7 @@ TEST_F(DemoTest, RunsAsRoot) {
       testutil::Run({testutil::SourceDir() + "/images/demo.sh", build_}, 120);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("Welcome to ext4fh!"));
-  EXPECT_THAT(r.out, HasSubstr("fuse.ext4fh rw,nosuid,nodev"));
+  EXPECT_THAT(r.out, HasSubstr("fuseblk.ext4fh rw,nosuid,nodev"));
   EXPECT_THAT(r.out, HasSubstr("user.comment=\"hello from an xattr\""));
   EXPECT_THAT(r.out, HasSubstr("written through ext4fh"));
   EXPECT_THAT(r.out, HasSubstr("state: serving"));

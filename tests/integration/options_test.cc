@@ -273,6 +273,28 @@ TEST_F(OptionsTest, OtherWritersAreRefusedWhileMounted) {
             0);
 }
 
+// Issue 3, item 7: umount and fusermount3 -u return only once the image
+// is flushed and marked clean (a fuseblk mount: fuse/mount.h).
+TEST_F(OptionsTest, UnmountReturnsOnlyOnceTheImageIsClean) {
+  testutil::MakeFs(image_, {"-t", "ext4"}, "", "64M");
+  for (const char* unmount : {"umount", "fusermount3 -u", "umount -l"}) {
+    Mount({});
+    ASSERT_THAT(testutil::Run({"findmnt", "-n", "-o", "FSTYPE", mnt_}).out,
+                ::testing::HasSubstr("fuseblk.ext4fh"));
+    for (int i = 0; i < 50; ++i) {
+      std::ofstream(P("f" + std::to_string(i))) << std::string(5000, 'x');
+    }
+    ASSERT_EQ(testutil::Shell(std::string(unmount) + " " + mnt_).exit_code, 0);
+    // Straight after: no waiting, no retry.
+    testutil::CommandResult super = testutil::Run({"dumpe2fs", "-h", image_});
+    EXPECT_THAT(super.out,
+                ::testing::ContainsRegex("Filesystem state: +clean\n"))
+        << unmount;
+    EXPECT_EQ(testutil::Fsck(image_).exit_code, 0) << unmount;
+    EXPECT_EQ(mount_->Unmount(), 0) << "the keeper exits cleanly";
+  }
+}
+
 // mount.fuse3 runs "ext4fh IMAGE MOUNTPOINT -o OPTIONS", and mount(8) does
 // the same for a fuse.ext4fh line of an fstab.
 class MountHelperTest : public OptionsTest {
@@ -321,7 +343,7 @@ TEST_F(MountHelperTest, FstabLineMounts) {
       testutil::Run({"mount", "-T", fstab, mnt_});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(testutil::Run({"findmnt", "-n", "-o", "FSTYPE,OPTIONS", mnt_}).out,
-              ::testing::HasSubstr("fuse.ext4fh"));
+              ::testing::HasSubstr("fuseblk.ext4fh"));
   ExpectServedAndUnmount();
   EXPECT_EQ(testutil::Fsck(image_).exit_code, 0);
 }
