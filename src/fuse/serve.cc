@@ -79,8 +79,13 @@ std::thread DropStalePages(Session& session, std::vector<uint64_t> stale) {
 
 // Frees the orphans the kernel no longer holds: all of them on a fresh
 // mount (as the kernel's orphan cleanup does), the unknown ones after a
-// restart.
+// restart. First, the open unlinked files the keeper sheltered from fsck
+// become orphans again (image/orphan_shelter.cc).
 Status ReleaseOrphans(Server& server) {
+  ASSIGN_OR_RETURN(int unsheltered, server.image().UnshelterOrphans());
+  if (unsheltered > 0) {
+    LOG(INFO) << "Took back " << unsheltered << " open unlinked files";
+  }
   return server.image().ReleaseOrphans([&](uint32_t ino, uint32_t gen) {
     return server.nodes().Count(EncodeNodeId(NodeId{ino, gen})) > 0;
   });

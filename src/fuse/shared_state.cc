@@ -123,4 +123,8 @@ Result<NodeTable*> SharedState::nodes() {
   return nodes_.get();
 }
 
+Result<std::unique_ptr<NodeTable>> SharedState::MapNodes() {
+  return NodeTable::Attach(fd_, &header_->table_descriptor);
+}
+
 }  // namespace ext4fh

@@ -72,6 +72,9 @@ class SharedState {
 
   // The node table; maps it on first use.
   Result<NodeTable*> nodes();
+  // A mapping of the node table of its own, for a reader that may look at it
+  // long after another process grew it (the keeper, between servers).
+  Result<std::unique_ptr<NodeTable>> MapNodes();
 
   struct Header;  // the memfd's layout (shared_state.cc)
 

@@ -124,6 +124,14 @@ class Image {
   Status ReleaseOrphans(const std::function<bool(uint32_t ino,
                                                  uint32_t generation)>& keep);
 
+  // Gives each orphan that `held` says the kernel still holds a name in
+  // lost+found, so that an fsck keeps it (orphan_shelter.cc). Returns how
+  // many. Directories are left alone.
+  Result<int> ShelterOrphans(
+      const std::function<bool(uint32_t ino, uint32_t generation)>& held);
+  // Undoes ShelterOrphans: the inodes are orphans again. Returns how many.
+  Result<int> UnshelterOrphans();
+
   Result<Attr> SetAttr(const InodeClaim& claim, const AttrChange& change,
                        const Credentials& cred);
   // Writes at `offset` (the kernel's offset, also for O_APPEND). Returns

@@ -318,17 +318,20 @@ HookVerdict RunHooks(const std::vector<std::string>& hooks,
   return verdict;
 }
 
-Result<std::unique_ptr<HookJob>> HookJob::Start(std::vector<std::string> hooks,
-                                                const KeeperConfig& config,
-                                                HookReason reason) {
+Result<std::unique_ptr<HookJob>> HookJob::Start(
+    std::vector<std::string> hooks, const KeeperConfig& config,
+    HookReason reason, std::function<void()> prepare) {
   std::unique_ptr<HookJob> job(new HookJob());
   job->done_.reset(eventfd(0, EFD_CLOEXEC));
   if (!job->done_.valid()) {
     return Status::Error(errno, "cannot create an eventfd");
   }
   HookJob* raw = job.get();
-  raw->thread_ = std::thread([raw, hooks = std::move(hooks), &config,
-                              reason] {
+  raw->thread_ = std::thread([raw, hooks = std::move(hooks), &config, reason,
+                              prepare = std::move(prepare)] {
+    if (prepare) {
+      prepare();
+    }
     raw->verdict_ = RunHooks(hooks, config, reason);
     uint64_t one = 1;
     (void)!write(raw->done_.get(), &one, sizeof(one));

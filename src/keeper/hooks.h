@@ -9,6 +9,7 @@
 // Hooks run on a thread of their own (HookJob), so the keeper keeps
 // answering `ext4fh ctl` while e2fsck works.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,13 +50,14 @@ struct HookReason {
 HookVerdict RunHooks(const std::vector<std::string>& hooks,
                      const KeeperConfig& config, const HookReason& reason);
 
-// RunHooks on a thread. done_fd() becomes readable when the hooks have
-// finished; then Wait() returns the verdict at once.
+// RunHooks on a thread, after `prepare` (if any) on the same thread.
+// done_fd() becomes readable when the hooks have finished; then Wait()
+// returns the verdict at once.
 class HookJob {
  public:
   static Result<std::unique_ptr<HookJob>> Start(
       std::vector<std::string> hooks, const KeeperConfig& config,
-      HookReason reason);
+      HookReason reason, std::function<void()> prepare = nullptr);
   ~HookJob();
 
   int done_fd() const { return done_.get(); }

@@ -17,6 +17,7 @@ extern "C" {
 
 #include "fuse/mount.h"
 #include "fuse/serve.h"
+#include "keeper/shelter.h"
 #include "util/log.h"
 #include "util/self_exe.h"
 
@@ -237,8 +238,14 @@ void Supervisor::OnCrash(int status) {
     phase_ = Phase::kBackingOff;
     return;
   }
-  Result<std::unique_ptr<HookJob>> job =
-      HookJob::Start(std::move(hooks), config_, HookReason{true, status});
+  // Open unlinked files must outlive the e2fsck the hooks run.
+  auto shelter = [this] {
+    if (!read_only_) {
+      ShelterHeldOrphans(config_, state_);
+    }
+  };
+  Result<std::unique_ptr<HookJob>> job = HookJob::Start(
+      std::move(hooks), config_, HookReason{true, status}, shelter);
   if (!job.ok()) {
     LOG(ERROR) << job.status().ToString();
     GiveUp("cannot run the fsck hooks", kExitFailure);
