@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "util/exec_args.h"
 #include "util/log.h"
 
 extern char** environ;
@@ -102,15 +103,6 @@ std::vector<std::string> HelperEnv(int comm_fd) {
   return env;
 }
 
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) {
-    out.push_back(s.data());
-  }
-  out.push_back(nullptr);
-  return out;
-}
-
 // A running fusermount3 and the read end of the pipe on its stderr.
 struct Helper {
   pid_t pid = -1;
@@ -147,8 +139,8 @@ Result<Helper> StartFusermount(std::vector<std::string> args, int comm_fd) {
   }
   args.insert(args.begin(), "fusermount3");
   std::vector<std::string> env = HelperEnv(comm_fd);
-  std::vector<char*> argv = CStrings(args);
-  std::vector<char*> envp = CStrings(env);
+  std::vector<char*> argv = ExecArray(args);
+  std::vector<char*> envp = ExecArray(env);
   int err[2];
   if (pipe2(err, O_CLOEXEC) != 0) {
     return Status::Error(errno, "cannot create pipe for fusermount3");

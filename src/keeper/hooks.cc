@@ -16,6 +16,7 @@
 #include <map>
 
 #include "image/clean_state.h"
+#include "util/exec_args.h"
 #include "util/log.h"
 #include "util/self_exe.h"
 
@@ -103,15 +104,6 @@ std::vector<std::string> HookEnvironment(const KeeperConfig& config,
   return env;
 }
 
-std::vector<char*> CStrings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (std::string& s : strings) {
-    out.push_back(s.data());
-  }
-  out.push_back(nullptr);
-  return out;
-}
-
 // In a hook's child process: hides the ext4fh mount, which has no server
 // while hooks run, in a private mount namespace. Anything that touched it
 // would wait for a server that only starts after the hook (e2fsck's mount
@@ -129,9 +121,9 @@ Result<pid_t> SpawnHook(const std::string& hook, const char* mountpoint,
                         std::vector<std::string> hidden_env,
                         std::vector<std::string> visible_env, int out) {
   std::vector<std::string> args = {hook};
-  std::vector<char*> argv = CStrings(args);
-  std::vector<char*> hidden = CStrings(hidden_env);
-  std::vector<char*> visible = CStrings(visible_env);
+  std::vector<char*> argv = ExecArray(args);
+  std::vector<char*> hidden = ExecArray(hidden_env);
+  std::vector<char*> visible = ExecArray(visible_env);
   pid_t pid = fork();
   if (pid < 0) {
     return Status::Error(errno, "cannot start fsck hook " + hook);

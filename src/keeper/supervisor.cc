@@ -18,6 +18,7 @@ extern "C" {
 #include "fuse/mount.h"
 #include "fuse/serve.h"
 #include "keeper/shelter.h"
+#include "util/exec_args.h"
 #include "util/log.h"
 #include "util/self_exe.h"
 
@@ -107,11 +108,7 @@ Result<pid_t> Supervisor::Spawn() {
   if (read_only_) {
     args.insert(args.end(), {"-o", "ro"});
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
+  std::vector<char*> argv = ExecArray(args);
   pid_t pid = fork();
   if (pid < 0) {
     return Status::Error(errno, "cannot fork server");

@@ -25,17 +25,6 @@ namespace {
 using ::testing::HasSubstr;
 using testutil::CommandResult;
 
-std::vector<pid_t> ProcessesWith(const std::string& needle) {
-  CommandResult r = testutil::Run({"pgrep", "-f", "--", needle});
-  std::vector<pid_t> pids;
-  std::istringstream in(r.out);
-  pid_t pid;
-  while (in >> pid) {
-    pids.push_back(pid);
-  }
-  return pids;
-}
-
 class DemoTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,7 +47,7 @@ class DemoTest : public ::testing::Test {
     if (testutil::IsMounted(mnt_)) {
       testutil::Run({"fusermount3", "-u", "-z", mnt_}, 10);
     }
-    for (pid_t pid : ProcessesWith(build_)) {
+    for (pid_t pid : testutil::ProcessesWith(build_)) {
       kill(pid, SIGKILL);
     }
   }
@@ -78,10 +67,10 @@ TEST_F(DemoTest, RunsAsRoot) {
   EXPECT_THAT(r.out, HasSubstr("state: serving"));
   EXPECT_THAT(r.out, HasSubstr("ext4fh-demo: "));  // e2fsck's summary
 
-  for (int i = 0; i < 100 && !ProcessesWith(build_).empty(); ++i) {
+  for (int i = 0; i < 100 && !testutil::ProcessesWith(build_).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_TRUE(ProcessesWith(build_).empty()) << "the keeper is still running";
+  EXPECT_TRUE(testutil::ProcessesWith(build_).empty()) << "the keeper is still running";
   EXPECT_FALSE(testutil::IsMounted(mnt_));
   CommandResult fsck = testutil::Fsck(build_ + "/demo.img");
   EXPECT_EQ(fsck.exit_code, 0) << fsck.out;

@@ -64,27 +64,15 @@ std::string MountOptions(const std::string& mountpoint) {
   return "";
 }
 
-// Pids of processes whose command line mentions `needle`.
-std::vector<pid_t> ProcessesWith(const std::string& needle) {
-  CommandResult r = testutil::Run({"pgrep", "-f", "--", needle});
-  std::vector<pid_t> pids;
-  std::istringstream in(r.out);
-  pid_t pid;
-  while (in >> pid) {
-    pids.push_back(pid);
-  }
-  return pids;
-}
-
 // Waits up to `ms` for no process to mention `needle`.
 bool WaitNoProcesses(const std::string& needle, int ms) {
   for (int waited = 0; waited < ms; waited += 50) {
-    if (ProcessesWith(needle).empty()) {
+    if (testutil::ProcessesWith(needle).empty()) {
       return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return ProcessesWith(needle).empty();
+  return testutil::ProcessesWith(needle).empty();
 }
 
 class UnprivilegedTest : public ::testing::Test {
@@ -114,7 +102,7 @@ class UnprivilegedTest : public ::testing::Test {
         umount2(mnt.c_str(), MNT_DETACH);
       }
     }
-    for (pid_t pid : ProcessesWith(home_)) {
+    for (pid_t pid : testutil::ProcessesWith(home_)) {
       kill(pid, SIGKILL);
     }
     WaitNoProcesses(home_, 5000);

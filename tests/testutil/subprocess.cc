@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 namespace ext4fh::testutil {
@@ -124,6 +125,17 @@ int WaitFor(pid_t pid, int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return -1;
+}
+
+std::vector<pid_t> ProcessesWith(const std::string& needle) {
+  CommandResult r = Run({"pgrep", "-f", "--", needle});
+  std::vector<pid_t> pids;
+  std::istringstream in(r.out);
+  pid_t pid;
+  while (in >> pid) {
+    pids.push_back(pid);
+  }
+  return pids;
 }
 
 }  // namespace ext4fh::testutil

@@ -30,4 +30,7 @@ pid_t Spawn(const std::vector<std::string>& argv,
 // Waits up to `timeout_ms` for `pid` to exit; returns its wait status or -1.
 int WaitFor(pid_t pid, int timeout_ms);
 
+// Pids of the processes whose command line mentions `needle` (pgrep -f).
+std::vector<pid_t> ProcessesWith(const std::string& needle);
+
 }  // namespace ext4fh::testutil
