@@ -4,11 +4,14 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "image/errcode.h"
 #include "image/extent_edit.h"
 #include "image/file_data.h"
+#include "image/indirect_punch.h"
+#include "image/inline_file.h"
 #include "image/inode.h"
 
 namespace ext4fh {
@@ -125,11 +128,9 @@ Status AllocateUnwritten(ext2_filsys fs, ext2_ino_t ino,
   return AllocateUnwrittenExtents(fs, ino, inode, first_blk, end_blk);
 }
 
-Status GrowSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
-                uint64_t size) {
-  if (size <= InodeSize(fs, inode)) {
-    return OkStatus();
-  }
+// Sets i_size to `size` and writes the inode.
+Status SetInodeSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                    uint64_t size) {
   RETURN_IF_EXT2_ERROR(
       ext2fs_inode_size_set(fs, reinterpret_cast<ext2_inode*>(&inode), size),
       "cannot set size");
@@ -138,6 +139,14 @@ Status GrowSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                            sizeof(inode)),
                        "cannot write inode");
   return OkStatus();
+}
+
+Status GrowSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                uint64_t size) {
+  if (size <= InodeSize(fs, inode)) {
+    return OkStatus();
+  }
+  return SetInodeSize(fs, ino, inode, size);
 }
 
 Status CheckShiftArgs(ext2_filsys fs, const ext2_inode_large& inode,
@@ -155,12 +164,15 @@ Status CheckShiftArgs(ext2_filsys fs, const ext2_inode_large& inode,
 
 Status FreeBlocks(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                   uint64_t first, uint64_t last) {
-  if (IsExtentMapped(inode) && !HasInlineData(inode)) {
+  if (HasInlineData(inode)) {
+    // No blocks to free. ext2fs_punch would drop system.data but keep the
+    // flag, which e2fsck calls corrupt; keep the pair instead.
+    return first == 0 ? StoreInline(fs, ino, inode, "").status() : OkStatus();
+  }
+  if (IsExtentMapped(inode)) {
     RETURN_IF_ERROR(PunchExtents(fs, ino, inode, first, last));
   } else {
-    RETURN_IF_EXT2_ERROR(ext2fs_punch(fs, ino, reinterpret_cast<ext2_inode*>(&inode),
-                                      nullptr, first, last),
-                         "cannot free blocks");
+    RETURN_IF_ERROR(PunchIndirect(fs, ino, inode, first, last));
   }
   ASSIGN_OR_RETURN(inode, ReadInode(fs, ino));
   return OkStatus();
@@ -169,8 +181,10 @@ Status FreeBlocks(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
 uint64_t MaxFileSize(ext2_filsys fs, const ext2_inode_large& inode) {
   unsigned bits = EXT2_BLOCK_SIZE_BITS(fs->super);
   bool huge = ext2fs_has_feature_huge_file(fs->super);
-  return IsExtentMapped(inode) ? ExtentMaxSize(bits, huge)
-                               : BitmapMaxSize(bits, huge);
+  // An inline file becomes extent-mapped where the filesystem has extents.
+  bool extents = HasInlineData(inode) ? ext2fs_has_feature_extents(fs->super)
+                                      : IsExtentMapped(inode);
+  return extents ? ExtentMaxSize(bits, huge) : BitmapMaxSize(bits, huge);
 }
 
 Result<size_t> WriteFileData(ext2_filsys fs, ext2_ino_t ino,
@@ -181,6 +195,16 @@ Result<size_t> WriteFileData(ext2_filsys fs, ext2_ino_t ino,
     return Status::Error(EFBIG);
   }
   data = data.first(std::min<uint64_t>(data.size(), max - offset));
+  if (data.empty()) {
+    return size_t{0};
+  }
+  // Inline files never reach ext2fs_file_write (inline_file.h).
+  ASSIGN_OR_RETURN(std::optional<size_t> inline_written,
+                   WriteInline(fs, ino, inode, offset, data));
+  if (inline_written) {
+    return *inline_written;
+  }
+  RETURN_IF_ERROR(ConvertInlineToBlocks(fs, ino, inode));
   ASSIGN_OR_RETURN(File file, OpenFile(fs, ino, inode));
   RETURN_IF_EXT2_ERROR(
       ext2fs_file_llseek(file.get(), offset, EXT2_SEEK_SET, nullptr),
@@ -199,42 +223,30 @@ Status SetFileSize(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
   if (size > MaxFileSize(fs, inode)) {
     return Status::Error(EFBIG);
   }
-  if (IsExtentMapped(inode) && !HasInlineData(inode)) {
-    // ext2fs_file_set_size2 would punch with ext2fs_punch (extent_edit.h).
-    const uint64_t bs = fs->blocksize;
-    const uint64_t old_blocks = (InodeSize(fs, inode) + bs - 1) / bs;
-    RETURN_IF_EXT2_ERROR(
-        ext2fs_inode_size_set(fs, reinterpret_cast<ext2_inode*>(&inode), size),
-        "cannot set size");
-    RETURN_IF_EXT2_ERROR(ext2fs_write_inode_full(
-                             fs, ino, reinterpret_cast<ext2_inode*>(&inode),
-                             sizeof(inode)),
-                         "cannot write inode");
-    if (size % bs != 0) {
-      RETURN_IF_ERROR(ZeroInBlock(fs, ino, inode, size, (size / bs + 1) * bs));
+  if (HasInlineData(inode)) {
+    ASSIGN_OR_RETURN(bool stays_inline, ResizeInline(fs, ino, inode, size));
+    if (stays_inline) {
+      return OkStatus();
     }
-    const uint64_t keep = (size + bs - 1) / bs;
-    return keep < old_blocks ? FreeBlocks(fs, ino, inode, keep, ~0ULL) : OkStatus();
+    RETURN_IF_ERROR(ConvertInlineToBlocks(fs, ino, inode));
   }
-  ASSIGN_OR_RETURN(File file, OpenFile(fs, ino, inode));
-  errcode_t code = ext2fs_file_set_size2(file.get(), size);
-  Status close = CloseFile(std::move(file), fs, ino, inode);
-  RETURN_IF_EXT2_ERROR(code, "cannot change file size");
-  return close;
+  // Not ext2fs_file_set_size2: it punches with ext2fs_punch (extent_edit.h,
+  // indirect_punch.h).
+  const uint64_t bs = fs->blocksize;
+  const uint64_t old_blocks = (InodeSize(fs, inode) + bs - 1) / bs;
+  RETURN_IF_ERROR(SetInodeSize(fs, ino, inode, size));
+  if (size % bs != 0) {
+    RETURN_IF_ERROR(ZeroInBlock(fs, ino, inode, size, (size / bs + 1) * bs));
+  }
+  const uint64_t keep = (size + bs - 1) / bs;
+  return keep < old_blocks ? FreeBlocks(fs, ino, inode, keep, ~0ULL) : OkStatus();
 }
 
 Status PunchRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                   uint64_t offset, uint64_t len) {
+  RETURN_IF_ERROR(ConvertInlineToBlocks(fs, ino, inode));  // as ext4_fallocate
   const uint64_t bs = fs->blocksize;
   const uint64_t size = InodeSize(fs, inode);
-  if (HasInlineData(inode)) {
-    uint64_t end = std::min(offset + len, size);
-    if (offset >= end) {
-      return OkStatus();
-    }
-    std::vector<char> zeros(end - offset, 0);
-    return WriteFileData(fs, ino, inode, offset, zeros).status();
-  }
   RETURN_IF_ERROR(ZeroPartialBlocks(fs, ino, inode, offset,
                                     std::min(len, size > offset ? size - offset : 0)));
   return Punch(fs, ino, inode, (offset + bs - 1) / bs, (offset + len) / bs);
@@ -242,6 +254,7 @@ Status PunchRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
 
 Status AllocateRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                      uint64_t offset, uint64_t len, bool keep_size) {
+  RETURN_IF_ERROR(ConvertInlineToBlocks(fs, ino, inode));
   if (!IsExtentMapped(inode)) {
     return Status::Error(EOPNOTSUPP, "fallocate needs extents");
   }
@@ -256,6 +269,7 @@ Status AllocateRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
 
 Status ZeroRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                  uint64_t offset, uint64_t len, bool keep_size) {
+  RETURN_IF_ERROR(ConvertInlineToBlocks(fs, ino, inode));
   if (!IsExtentMapped(inode)) {
     return Status::Error(EOPNOTSUPP, "zero range needs extents");
   }
@@ -274,6 +288,7 @@ Status ZeroRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
 
 Status CollapseRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                      uint64_t offset, uint64_t len) {
+  RETURN_IF_ERROR(ConvertInlineToBlocks(fs, ino, inode));
   RETURN_IF_ERROR(CheckShiftArgs(fs, inode, offset, len));
   const uint64_t size = InodeSize(fs, inode);
   if (offset + len >= size) {
@@ -295,6 +310,7 @@ Status CollapseRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
 
 Status InsertRange(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                    uint64_t offset, uint64_t len) {
+  RETURN_IF_ERROR(ConvertInlineToBlocks(fs, ino, inode));
   RETURN_IF_ERROR(CheckShiftArgs(fs, inode, offset, len));
   const uint64_t size = InodeSize(fs, inode);
   if (offset >= size) {

@@ -4,6 +4,10 @@
 // SEEK_DATA/SEEK_HOLE. Callers hold the image lock, set timestamps, write
 // the inode and commit. Each function keeps `inode` equal to what is on
 // disk when it returns.
+//
+// Inline files (EXT4_INLINE_DATA_FL) follow the kernel's rules, described
+// in inline_file.h: small writes and truncates stay inline, larger ones and
+// every fallocate mode first move the data to block 0.
 
 #include <ext2fs/ext2fs.h>
 
@@ -15,7 +19,8 @@
 namespace ext4fh {
 
 // The largest file size ext4 allows for this inode: ext4_max_size for
-// extent-mapped files, ext4_max_bitmap_size for block-mapped ones.
+// extent-mapped files (and inline ones where the filesystem has extents),
+// ext4_max_bitmap_size for block-mapped ones.
 uint64_t MaxFileSize(ext2_filsys fs, const ext2_inode_large& inode);
 
 // Writes `data` at `offset`, allocating as needed. Returns the bytes
@@ -25,7 +30,9 @@ Result<size_t> WriteFileData(ext2_filsys fs, ext2_ino_t ino,
                              std::span<const char> data);
 
 // Frees logical blocks [first, last] (last may be ~0): extent-mapped files
-// through extent_punch.h, block-mapped and inline ones through libext2fs.
+// through extent_edit.h, block-mapped ones through indirect_punch.h. Inline files
+// have no blocks: with first == 0 they lose their data and their size
+// becomes 0 (the inode is being freed), else nothing changes.
 Status FreeBlocks(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                   uint64_t first, uint64_t last);
 

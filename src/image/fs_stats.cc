@@ -4,6 +4,7 @@
 
 #include "image/errcode.h"
 #include "image/inode.h"
+#include "image/space.h"
 
 namespace ext4fh {
 namespace {
@@ -19,15 +20,6 @@ Result<uint64_t> JournalBlocks(ext2_filsys fs) {
   }
   ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs, sb->s_journal_inum));
   return InodeSize(fs, inode) / fs->blocksize;
-}
-
-// The kernel's s_resv_clusters default (ext4_calculate_resv_clusters).
-uint64_t KernelReserveClusters(ext2_filsys fs) {
-  if (!ext2fs_has_feature_extents(fs->super)) {
-    return 0;
-  }
-  uint64_t clusters = ext2fs_blocks_count(fs->super) >> fs->cluster_ratio_bits;
-  return std::min<uint64_t>(clusters / 50, 4096);
 }
 
 }  // namespace
@@ -62,8 +54,8 @@ FsStats ComputeFsStats(ext2_filsys fs, uint64_t overhead_blocks) {
   s.block_size = fs->blocksize;
   s.blocks = ext2fs_blocks_count(fs->super) - overhead_blocks;
   s.blocks_free = ClustersToBlocks(fs, free_clusters);
-  uint64_t reserved = ext2fs_r_blocks_count(fs->super) +
-                      ClustersToBlocks(fs, KernelReserveClusters(fs));
+  uint64_t reserved =
+      ext2fs_r_blocks_count(fs->super) + KernelReserveBlocks(fs);
   s.blocks_available = s.blocks_free > reserved ? s.blocks_free - reserved : 0;
   s.inodes = fs->super->s_inodes_count;
   s.inodes_free = free_inodes;

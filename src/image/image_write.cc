@@ -13,7 +13,9 @@
 #include "image/image.h"
 #include "image/inode.h"
 #include "image/inode_flags.h"
+#include "image/inline_file.h"
 #include "image/inode_write.h"
+#include "image/space.h"
 #include "image/xattr.h"
 
 namespace ext4fh {
@@ -40,35 +42,36 @@ Status CheckAttrChangeAllowed(const ext2_inode_large& inode,
   return OkStatus();
 }
 
-// Whether `cred` may use the blocks reserved for root (ext4's resuid,
-// resgid, or CAP_SYS_RESOURCE, which only root has here).
-bool MayUseReserved(ext2_filsys fs, const Credentials& cred) {
-  return cred.uid == 0 || cred.uid == fs->super->s_def_resuid ||
-         (fs->super->s_def_resgid != 0 && cred.InGroup(fs->super->s_def_resgid));
-}
-
-// The kernel's reserve that nobody's data may use (s_resv_clusters).
-uint64_t KernelReserve(ext2_filsys fs) {
-  if (!ext2fs_has_feature_extents(fs->super)) {
-    return 0;
+// BytesThatFit for a file that is inline or may become so: a write that
+// stays inline needs no block; any other converts an inline file first,
+// which takes block 0, and then finds only holes (inline_file.h).
+Result<uint64_t> InlineBytesThatFit(ext2_filsys fs, ext2_ino_t ino,
+                                    const ext2_inode_large& inode,
+                                    uint64_t offset, uint64_t len,
+                                    uint64_t budget) {
+  ASSIGN_OR_RETURN(uint64_t room, MaxInlineSize(fs, ino));
+  if (offset + len <= room) {
+    return len;
   }
-  return std::min<uint64_t>(ext2fs_blocks_count(fs->super) / 50, 4096);
-}
-
-// Blocks kept free for extent tree growth: a request that would need
-// them for data fails up front, before it has changed anything.
-constexpr uint64_t kMetadataMargin = 8;
-
-// Blocks `cred` may still allocate for data (ext4_has_free_clusters:
-// nobody gets the kernel's reserve, and only privileged callers get the
-// root-reserved blocks).
-uint64_t AvailableBlocks(ext2_filsys fs, const Credentials& cred) {
-  uint64_t free = ext2fs_free_blocks_count(fs->super);
-  uint64_t reserve = KernelReserve(fs) + kMetadataMargin;
-  if (!MayUseReserved(fs, cred)) {
-    reserve += ext2fs_r_blocks_count(fs->super);
+  uint64_t taken = 0;  // blocks below this one are already mapped
+  if (HasInlineData(inode)) {
+    if (budget == 0) {
+      return Status::Error(ENOSPC);
+    }
+    --budget;
+    taken = 1;
   }
-  return free > reserve ? free - reserve : 0;
+  const uint64_t bs = fs->blocksize;
+  const uint64_t first = std::max(offset / bs, taken);
+  const uint64_t end = (offset + len + bs - 1) / bs;
+  if (end <= first || end - first <= budget) {
+    return len;
+  }
+  const uint64_t fit_end = (first + budget) * bs;
+  if (fit_end <= offset) {
+    return Status::Error(ENOSPC);
+  }
+  return std::min(len, fit_end - offset);
 }
 
 // How many bytes from `offset` (at most `len`) can be written when only
@@ -76,8 +79,11 @@ uint64_t AvailableBlocks(ext2_filsys fs, const Credentials& cred) {
 Result<uint64_t> BytesThatFit(ext2_filsys fs, ext2_ino_t ino,
                               ext2_inode_large& inode, uint64_t offset,
                               uint64_t len, uint64_t budget) {
-  if (HasInlineData(inode) || len == 0) {
+  if (len == 0) {
     return len;
+  }
+  if (HasInlineData(inode) || MayBecomeInline(fs, inode)) {
+    return InlineBytesThatFit(fs, ino, inode, offset, len, budget);
   }
   const uint64_t bs = fs->blocksize;
   const uint64_t end = (offset + len + bs - 1) / bs;
@@ -96,6 +102,25 @@ Result<uint64_t> BytesThatFit(ext2_filsys fs, ext2_ino_t ino,
     lblk += run.count;
   }
   return len;
+}
+
+// The fallocate modes ext4fh implements (those the VFS lets reach ext4):
+// allocate, zero range, punch hole (with KEEP_SIZE), collapse and insert
+// range (without).
+bool FallocateModeSupported(int mode) {
+  const bool keep = mode & FALLOC_FL_KEEP_SIZE;
+  switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+    case 0:
+    case FALLOC_FL_ZERO_RANGE:
+      return true;
+    case FALLOC_FL_PUNCH_HOLE:
+      return keep;
+    case FALLOC_FL_COLLAPSE_RANGE:
+    case FALLOC_FL_INSERT_RANGE:
+      return !keep;  // vfs_fallocate
+    default:
+      return false;
+  }
 }
 
 Status TouchModified(ext2_filsys fs, ext2_ino_t ino, const timespec& now) {
@@ -224,6 +249,12 @@ Status Image::Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
     }
     const uint32_t ino = claim.ino();
     const bool keep = mode & FALLOC_FL_KEEP_SIZE;
+    if (!FallocateModeSupported(mode)) {
+      return Status::Error(EOPNOTSUPP);
+    }
+    // ext4_fallocate moves inline data to a block before it looks at the
+    // range, whatever the mode and even when the range is then refused.
+    RETURN_IF_ERROR(ConvertInlineToBlocks(fs_.get(), ino, inode));
     if (mode == 0 || mode == FALLOC_FL_KEEP_SIZE ||
         (mode & ~FALLOC_FL_KEEP_SIZE) == FALLOC_FL_ZERO_RANGE) {
       // Check the space first: an allocation that runs out part way
