@@ -44,6 +44,28 @@ Status CheckOpenFlags(Image& image, const NodeClaim& claim, int flags) {
   return OkStatus();
 }
 
+// O_TRUNC, as handle_truncate does it: with ATOMIC_O_TRUNC the kernel
+// leaves it all to the server, the setuid/setgid rule included. The
+// kernel's cached mode is then out of date.
+Status TruncateOnOpen(fuse_req_t req, fuse_ino_t ino, const NodeClaim& claim,
+                      const Attr& attr) {
+  Server& server = ServerOf(req);
+  Credentials cred =
+      server.CredentialsOf(req, NeedsGroupsToDropPrivileges(attr.mode));
+  AttrChange truncate;
+  truncate.size = 0;
+  truncate.mtime = kNow;
+  mode_t mode = ModeAfterUnprivilegedWrite(attr.mode, attr.gid, cred);
+  if (mode != attr.mode) {
+    truncate.mode = mode;
+  }
+  RETURN_IF_ERROR(server.image().SetAttr(claim, truncate, cred).status());
+  if (truncate.mode) {
+    server.InvalidateAttr(ino);
+  }
+  return OkStatus();
+}
+
 Status DoOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info& fi) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
@@ -60,12 +82,7 @@ Status DoOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info& fi) {
   }
   RETURN_IF_ERROR(server.CheckAccess(req, claim, mask));
   if ((fi.flags & O_TRUNC) && S_ISREG(attr.mode)) {
-    AttrChange truncate;
-    truncate.size = 0;
-    truncate.mtime = kNow;
-    RETURN_IF_ERROR(server.image()
-                        .SetAttr(claim, truncate, server.CredentialsOf(req, false))
-                        .status());
+    RETURN_IF_ERROR(TruncateOnOpen(req, ino, claim, attr));
   }
   // Cached pages are kept unless the next read must update atime: the
   // kernel serves cached reads without telling the server.

@@ -49,6 +49,16 @@ AttrChange ChangeFrom(const struct stat& attr, int to_set) {
   return c;
 }
 
+// Whether `to` is `from` without some of its setuid and setgid bits and
+// nothing else changed: the mode change the kernel makes itself after a
+// write or truncate (no FUSE_HANDLE_KILLPRIV), which anyone may make. It
+// clears setuid, and setgid only with group-exec (fuse_setattr).
+bool KillsPrivileges(mode_t from, mode_t to) {
+  mode_t removed = (from & 07777) & ~(to & 07777);
+  return removed != 0 && (removed & ~(S_ISUID | S_ISGID)) == 0 &&
+         ((from & 07777) & ~removed) == (to & 07777);
+}
+
 // The checks of setattr_prepare, for mounts without default_permissions.
 Status CheckSetAttr(fuse_req_t req, const NodeClaim& claim,
                     const AttrChange& c) {
@@ -63,23 +73,48 @@ Status CheckSetAttr(fuse_req_t req, const NodeClaim& claim,
   if (c.size) {  // do_truncate checks write permission first
     RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
   }
-  // The kernel clears setuid/setgid after writes and truncates with a mode
-  // change of its own (no FUSE_HANDLE_KILLPRIV): anyone may make that one.
-  bool kills_privileges =
-      c.mode && (*c.mode & 07777) == (attr.mode & 07777 & ~(S_ISUID | S_ISGID));
-  if ((c.mode && !owner && !kills_privileges) ||
+  if ((c.mode && !owner && !KillsPrivileges(attr.mode, *c.mode)) ||
       (c.uid && !root && *c.uid != attr.uid) ||
       (c.gid && !root && (!owner || !cred.InGroup(*c.gid)))) {
     return Status::Error(EPERM);
   }
-  bool explicit_time = (c.atime && c.atime->tv_nsec != UTIME_NOW) ||
-                       (c.mtime && c.mtime->tv_nsec != UTIME_NOW);
-  if (explicit_time && !owner) {
-    return Status::Error(EPERM);
-  }
   if ((c.atime || c.mtime) && !owner) {
+    // utimensat(NULL) or (UTIME_NOW, UTIME_NOW), the only change of times
+    // a writer who is not the owner may make, arrives as both *_NOW.
+    bool touch = c.atime && c.mtime && c.atime->tv_nsec == UTIME_NOW &&
+                 c.mtime->tv_nsec == UTIME_NOW;
+    if (!touch) {
+      return Status::Error(EPERM);
+    }
     return server.CheckAccess(req, claim, W_OK);
   }
+  return OkStatus();
+}
+
+// A write by someone who is not root drops setgid without group-exec
+// when the writer is not in the file's group (setattr_should_drop_sgid).
+// The kernel's FUSE code knows only the older rule (group-exec), and sends
+// nothing for this case; setuid and setgid with group-exec it clears with
+// a SETATTR of its own before the WRITE.
+Status DropSetgidBeforeWrite(fuse_req_t req, fuse_ino_t ino,
+                             const NodeClaim& claim) {
+  Server& server = ServerOf(req);
+  if (fuse_req_ctx(req)->uid == 0) {
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(Attr attr, server.image().GetAttr(claim));
+  if (!NeedsGroupsToDropPrivileges(attr.mode)) {
+    return OkStatus();
+  }
+  Credentials cred = server.CredentialsOf(req, true);
+  mode_t mode = ModeAfterUnprivilegedWrite(attr.mode, attr.gid, cred);
+  if (mode == attr.mode) {
+    return OkStatus();
+  }
+  AttrChange change;
+  change.mode = mode;
+  RETURN_IF_ERROR(server.image().SetAttr(claim, change, cred).status());
+  server.InvalidateAttr(ino);
   return OkStatus();
 }
 
@@ -89,6 +124,9 @@ Result<Attr> DoSetAttr(fuse_req_t req, fuse_ino_t ino, const struct stat& st,
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
   AttrChange change = ChangeFrom(st, to_set);
   RETURN_IF_ERROR(CheckSetAttr(req, claim, change));
+  if (change.size) {
+    RETURN_IF_ERROR(DropSetgidBeforeWrite(req, ino, claim));
+  }
   bool groups = change.mode.has_value();
   return server.image().SetAttr(claim, change,
                                 server.CredentialsOf(req, groups));
@@ -98,6 +136,7 @@ Result<size_t> DoWrite(fuse_req_t req, fuse_ino_t ino, const char* buf,
                        size_t size, off_t off) {
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
+  RETURN_IF_ERROR(DropSetgidBeforeWrite(req, ino, claim));
   Result<size_t> n = server.image().Write(claim, static_cast<uint64_t>(off),
                                           {buf, size},
                                           server.CredentialsOf(req, false));

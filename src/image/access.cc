@@ -80,4 +80,20 @@ bool MayAccess(const Attr& attr, const std::optional<std::string>& acl,
   return ModePermits(attr, cred, mask);
 }
 
+mode_t ModeAfterUnprivilegedWrite(mode_t mode, gid_t gid,
+                                  const Credentials& cred) {
+  if (cred.uid == 0) {
+    return mode;
+  }
+  mode &= ~S_ISUID;
+  if ((mode & S_ISGID) && ((mode & S_IXGRP) || !cred.InGroup(gid))) {
+    mode &= ~S_ISGID;
+  }
+  return mode;
+}
+
+bool NeedsGroupsToDropPrivileges(mode_t mode) {
+  return (mode & S_ISGID) && !(mode & S_IXGRP);
+}
+
 }  // namespace ext4fh

@@ -31,4 +31,13 @@ struct Credentials {
 bool MayAccess(const Attr& attr, const std::optional<std::string>& acl,
                const Credentials& cred, int mask);
 
+// The mode an inode of `mode` and group `gid` keeps after a write or a
+// truncate by `cred` (setattr_should_drop_suidgid): root keeps every bit;
+// anyone else drops setuid, and setgid if the group may execute or `cred`
+// is not in the group. REQUIRES: cred.groups is filled when mode has
+// setgid without group-exec (NeedsGroupsToDropPrivileges).
+mode_t ModeAfterUnprivilegedWrite(mode_t mode, gid_t gid,
+                                  const Credentials& cred);
+bool NeedsGroupsToDropPrivileges(mode_t mode);
+
 }  // namespace ext4fh

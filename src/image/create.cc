@@ -156,16 +156,27 @@ uint32_t MaxSymlinkLength(ext2_filsys fs) {
   return fs->blocksize - 1;
 }
 
+uint64_t BlocksToCreate(ext2_filsys fs, const CreateSpec& spec) {
+  if (S_ISDIR(spec.inode.mode)) {
+    return ext2fs_has_feature_inline_data(fs->super) ? 0 : 1;
+  }
+  return S_ISLNK(spec.inode.mode) && spec.target.size() >= kFastSymlinkMax;
+}
+
 Result<ext2_ino_t> CreateInode(ext2_filsys fs, MetadataCommit& commit,
                                ext2_ino_t dir, std::string_view name,
                                const CreateSpec& spec) {
+  const uint64_t own = BlocksToCreate(fs, spec);
+  if (own > spec.budget) {
+    return Status::Error(ENOSPC, "no free block for the new inode");
+  }
   ASSIGN_OR_RETURN(InodeSlot slot, FindFreeInode(fs, dir, spec.inode.mode));
   ext2_inode_large inode = MakeInode(fs, slot, spec.inode);
   inode.i_dtime = static_cast<uint32_t>(spec.inode.now.tv_sec);
   commit.InodeChanged(slot.ino);
   Status st = InitInode(fs, slot.ino, dir, inode, spec);
   if (st.ok()) {
-    st = AddEntry(fs, dir, name, slot.ino, spec.inode.mode);
+    st = AddEntry(fs, dir, name, slot.ino, spec.inode.mode, spec.budget - own);
   }
   if (st.ok()) {
     st = Publish(fs, slot.ino, S_ISDIR(spec.inode.mode));

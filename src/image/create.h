@@ -8,6 +8,7 @@
 #include <ext2fs/ext2fs.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string_view>
 
 #include "image/commit.h"
@@ -20,10 +21,17 @@ struct CreateSpec {
   NewInodeSpec inode;             // mode carries the file type
   dev_t rdev = 0;                 // devices
   std::string_view target;        // symlinks
+  uint64_t budget = 0;            // blocks the caller may allocate (space.h)
 };
 
+// Blocks an inode of `spec` needs at creation: the first block of a
+// directory (unless inline) or of a slow symlink.
+uint64_t BlocksToCreate(ext2_filsys fs, const CreateSpec& spec);
+
 // Creates an inode as `spec` says and links it as `name` in `dir`. On
-// failure nothing stays allocated. Returns the new inode number.
+// failure nothing stays allocated. ENOSPC when it needs more blocks than
+// spec.budget, its own and those of growing `dir`. Returns the new inode
+// number.
 Result<ext2_ino_t> CreateInode(ext2_filsys fs, MetadataCommit& commit,
                                ext2_ino_t dir, std::string_view name,
                                const CreateSpec& spec);

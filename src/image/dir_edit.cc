@@ -34,9 +34,12 @@ uint8_t FileTypeOf(mode_t mode) {
 }
 
 Status AddEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name,
-                ext2_ino_t ino, mode_t mode) {
+                ext2_ino_t ino, mode_t mode, uint64_t budget) {
   std::string cname(name);
   errcode_t code = ext2fs_link(fs, dir, cname.c_str(), ino, FileTypeOf(mode));
+  if (code == EXT2_ET_DIR_NO_SPACE && budget == 0) {
+    return Status::Error(ENOSPC, "no free block to grow the directory");
+  }
   if (code == EXT2_ET_DIR_NO_SPACE) {
     RETURN_IF_EXT2_ERROR(ext2fs_expand_dir(fs, dir), "cannot grow directory");
     code = ext2fs_link(fs, dir, cname.c_str(), ino, FileTypeOf(mode));

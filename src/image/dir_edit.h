@@ -18,10 +18,11 @@ namespace ext4fh {
 uint8_t FileTypeOf(mode_t mode);
 
 // Links `name` to `ino` (of `mode`) in directory `dir`, growing the
-// directory when it is full. The directory inode on disk may change (size,
-// blocks); re-read it afterwards.
+// directory when it is full and `budget` (blocks the caller may allocate,
+// space.h) allows; ENOSPC otherwise. The directory inode on disk may change
+// (size, blocks); re-read it afterwards.
 Status AddEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name,
-                ext2_ino_t ino, mode_t mode);
+                ext2_ino_t ino, mode_t mode, uint64_t budget);
 
 // Removes the entry `name` from `dir`.
 Status RemoveEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name);

@@ -21,6 +21,7 @@
 #include "image/inode.h"
 #include "image/inode_flags.h"
 #include "image/inode_write.h"
+#include "image/space.h"
 #include "image/xattr.h"
 #include "util/fault.h"
 
@@ -114,7 +115,8 @@ Result<Attr> Image::Make(const InodeClaim& dir, std::string_view name,
     if (S_ISLNK(node.mode) && node.target.size() > MaxSymlinkLength(fs_.get())) {
       return Status::Error(ENAMETOOLONG);
     }
-    CreateSpec spec{SpecFor(node, parent, cred), node.rdev, node.target};
+    CreateSpec spec{SpecFor(node, parent, cred), node.rdev, node.target,
+                    AvailableBlocks(fs_.get(), cred)};
     bool has_default_acl =
         ext4fh::GetXattr(fs_.get(), dir.ino(), kAclDefaultName).ok();
     if (!S_ISLNK(node.mode) && !has_default_acl) {
@@ -158,7 +160,7 @@ Result<Attr> Image::Link(const InodeClaim& target, const InodeClaim& dir,
       return Status::Error(EEXIST);
     }
     RETURN_IF_ERROR(AddEntry(fs_.get(), dir.ino(), name, target.ino(),
-                             inode.i_mode));
+                             inode.i_mode, AvailableBlocksForRoot(fs_.get())));
     timespec now = Now();
     ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), target.ino()));
     inode.i_links_count++;
@@ -394,10 +396,12 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     if (dst != 0) {
       RETURN_IF_ERROR(RemoveEntry(fs_.get(), to_dir.ino(), to));
     }
-    Status added = AddEntry(fs_.get(), to_dir.ino(), to, src, src_inode.i_mode);
+    Status added = AddEntry(fs_.get(), to_dir.ino(), to, src, src_inode.i_mode,
+                            AvailableBlocksForRoot(fs_.get()));
     if (!added.ok()) {
       if (dst != 0) {
-        (void)AddEntry(fs_.get(), to_dir.ino(), to, dst, dst_inode.i_mode);
+        (void)AddEntry(fs_.get(), to_dir.ino(), to, dst, dst_inode.i_mode,
+                       AvailableBlocksForRoot(fs_.get()));
       }
       return added;
     }
@@ -415,7 +419,8 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     RETURN_IF_ERROR(RemoveEntry(fs_.get(), from_dir.ino(), from));
     if (flags & RENAME_EXCHANGE) {
       RETURN_IF_ERROR(AddEntry(fs_.get(), from_dir.ino(), from, dst,
-                               dst_inode.i_mode));
+                               dst_inode.i_mode,
+                               AvailableBlocksForRoot(fs_.get())));
       if (dst_is_dir) {
         RETURN_IF_ERROR(MoveDirectory(dst, to_dir.ino(), from_dir.ino(), now));
       }

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <string>
@@ -22,8 +23,23 @@ bool Fits(const ext2_inode_large& inode, const uint32_t& field) {
                     inode.i_extra_isize;
 }
 
+// The range ext4 can store (EXT4_{EXTRA_,}TIMESTAMP_{MIN,MAX}): 32 bits of
+// seconds, plus 2 epoch bits with the extra field. The VFS clamps to it,
+// and a time at either end loses its nanoseconds (timestamp_truncate); for
+// FUSE that is the server's job.
+timespec Clamp(timespec ts, bool extra) {
+  constexpr int64_t kMin = INT32_MIN;
+  const int64_t max = extra ? INT32_MAX + (int64_t{3} << 32) : INT32_MAX;
+  if (ts.tv_sec <= kMin || ts.tv_sec >= max) {
+    ts.tv_sec = ts.tv_sec <= kMin ? kMin : max;
+    ts.tv_nsec = 0;
+  }
+  return ts;
+}
+
 void Encode(ext2_inode_large& inode, uint32_t& base, uint32_t& extra,
-            const timespec& ts) {
+            timespec ts) {
+  ts = Clamp(ts, Fits(inode, extra));
   base = static_cast<uint32_t>(ts.tv_sec);
   if (Fits(inode, extra)) {
     int64_t high = (ts.tv_sec - static_cast<int32_t>(ts.tv_sec)) >> 32;

@@ -19,6 +19,7 @@
 #include "image/image.h"
 #include "image/inode.h"
 #include "image/inode_write.h"
+#include "image/space.h"
 
 namespace ext4fh {
 namespace {
@@ -49,7 +50,8 @@ Result<int> Image::ShelterOrphans(
       }
       RETURN_IF_ERROR(orphans_.Remove(fs_.get(), *commit_, ino));
       std::string name = std::string(kShelterPrefix) + std::to_string(ino);
-      RETURN_IF_ERROR(AddEntry(fs_.get(), lpf, name, ino, inode.i_mode));
+      RETURN_IF_ERROR(AddEntry(fs_.get(), lpf, name, ino, inode.i_mode,
+                               AvailableBlocksForRoot(fs_.get())));
       ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), ino));
       inode.i_links_count = 1;
       inode.i_dtime = 0;

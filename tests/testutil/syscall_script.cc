@@ -2,13 +2,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -179,6 +182,20 @@ std::string Describe(const struct stat& st) {
   return out;
 }
 
+// A timestamp to the nanosecond, or "now" when it is within 10 s of the
+// clock: what UTIME_NOW and writes set differs between two runs.
+std::string TimeText(const timespec& t) {
+  timespec now {};
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (t.tv_sec > now.tv_sec - 10 && t.tv_sec < now.tv_sec + 10) {
+    return "now";
+  }
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%lld.%09ld", static_cast<long long>(t.tv_sec),
+           t.tv_nsec);
+  return buf;
+}
+
 timespec ParseTime(const std::string& t) {
   if (t == "now") {
     return {0, UTIME_NOW};
@@ -197,6 +214,10 @@ class Interpreter {
   ~Interpreter() {
     for (auto& [slot, f] : fds_) {
       close(f.fd);
+    }
+    if (saved_cwd_ >= 0) {
+      (void)!fchdir(saved_cwd_);
+      close(saved_cwd_);
     }
   }
 
@@ -219,7 +240,15 @@ class Interpreter {
     std::string path;
   };
 
+  // The path a step names: "@" is the root; any other path is relative
+  // to the root until a `cd`, and to the working directory after it.
   std::string P(const std::string& rel) const {
+    if (rel == "@" || rel.starts_with("@/")) {
+      return root_ + rel.substr(1);
+    }
+    if (in_cwd_) {
+      return rel;
+    }
     return rel == "." ? root_ : root_ + "/" + rel;
   }
   int Fd(const std::string& slot) const {
@@ -360,10 +389,13 @@ class Interpreter {
   std::string Step(const std::vector<std::string>& a);
   std::string FileStep(const std::vector<std::string>& a);
   std::string XattrStep(const std::vector<std::string>& a);
+  std::string DirStep(const std::vector<std::string>& a);
 
   std::string root_;
   std::map<std::string, OpenFile> fds_;
   std::ostringstream out_;
+  bool in_cwd_ = false;  // paths are relative to the working directory
+  int saved_cwd_ = -1;   // the caller's working directory (O_PATH)
 };
 
 std::string Interpreter::Step(const std::vector<std::string>& a) {
@@ -428,8 +460,39 @@ std::string Interpreter::Step(const std::vector<std::string>& a) {
     errno = err;
     return rc < 0 ? ErrName(errno) : op == "getflags" ? "OK " + FlagLetters(flags) : "OK";
   }
+  if (op == "times") {
+    struct stat st {};
+    if (lstat(P(a[1]).c_str(), &st) < 0) return ErrName(errno);
+    return "OK atime=" + TimeText(st.st_atim) +
+           " mtime=" + TimeText(st.st_mtim);
+  }
+  std::string dir = DirStep(a);
+  if (!dir.empty()) return dir;
   std::string file = FileStep(a);
   return file.empty() ? XattrStep(a) : file;
+}
+
+std::string Interpreter::DirStep(const std::vector<std::string>& a) {
+  const std::string& op = a[0];
+  if (op == "cd") {
+    if (saved_cwd_ < 0) {
+      saved_cwd_ = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    int rc = chdir(P(a[1]).c_str());
+    in_cwd_ = in_cwd_ || rc == 0;
+    return Result(rc);
+  }
+  if (op == "getcwd") {
+    // The syscall itself: glibc's getcwd() would walk ".." when it fails.
+    std::string buf(2 * PATH_MAX, '\0');
+    if (syscall(SYS_getcwd, buf.data(), buf.size()) < 0) return ErrName(errno);
+    std::string cwd = buf.c_str();
+    if (cwd == root_ || cwd.starts_with(root_ + "/")) {
+      return "OK @" + cwd.substr(root_.size());
+    }
+    return "OK outside the root";
+  }
+  return "";
 }
 
 std::string Interpreter::FileStep(const std::vector<std::string>& a) {
