@@ -43,18 +43,7 @@ Status InitExtents(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode) {
 // Maps logical block 0 of new inode `ino` to `blk`, and counts it.
 Status MapFirstBlock(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
                      blk64_t blk) {
-  auto* base = reinterpret_cast<ext2_inode*>(&inode);
-  if (inode.i_flags & EXT4_EXTENTS_FL) {
-    ext2_extent_handle_t handle = nullptr;
-    RETURN_IF_EXT2_ERROR(ext2fs_extent_open2(fs, ino, base, &handle),
-                         "cannot open extent tree");
-    errcode_t code = ext2fs_extent_set_bmap(handle, 0, blk, 0);
-    ext2fs_extent_free(handle);
-    RETURN_IF_EXT2_ERROR(code, "cannot map block");
-  } else {
-    inode.i_block[0] = static_cast<uint32_t>(blk);
-  }
-  RETURN_IF_EXT2_ERROR(ext2fs_iblk_add_blocks(fs, base, 1), "cannot count block");
+  RETURN_IF_ERROR(MapBlockZero(fs, ino, inode, blk));
   ext2fs_block_alloc_stats2(fs, blk, +1);
   return OkStatus();
 }

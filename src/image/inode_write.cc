@@ -131,4 +131,23 @@ Status WriteNewInode(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode) {
   return OkStatus();
 }
 
+Status MapBlockZero(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                    blk64_t blk) {
+  std::memset(inode.i_block, 0, sizeof(inode.i_block));
+  if (ext2fs_has_feature_extents(fs->super)) {
+    inode.i_flags &= ~EXT4_EXTENTS_FL;  // extent_open2 builds a fresh root
+    ext2_extent_handle_t handle = nullptr;
+    RETURN_IF_EXT2_ERROR(ext2fs_extent_open2(fs, ino, reinterpret_cast<ext2_inode*>(&inode), &handle),
+                         "cannot start extent tree");
+    errcode_t code = ext2fs_extent_set_bmap(handle, 0, blk, 0);
+    ext2fs_extent_free(handle);
+    RETURN_IF_EXT2_ERROR(code, "cannot map block");
+  } else {
+    inode.i_block[0] = static_cast<uint32_t>(blk);
+  }
+  RETURN_IF_EXT2_ERROR(ext2fs_iblk_add_blocks(fs, reinterpret_cast<ext2_inode*>(&inode), 1),
+                       "cannot count block");
+  return OkStatus();
+}
+
 }  // namespace ext4fh

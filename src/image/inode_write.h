@@ -58,4 +58,10 @@ ext2_inode_large MakeInode(ext2_filsys fs, const InodeSlot& slot,
 // marks it allocated.
 Status WriteNewInode(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode);
 
+// Maps logical block 0 of an inode with no blocks to `blk` and counts it
+// in i_blocks: a fresh extent root where the filesystem has extents, else
+// i_block[0]. The caller writes the inode and accounts the block.
+Status MapBlockZero(ext2_filsys fs, ext2_ino_t ino, ext2_inode_large& inode,
+                    blk64_t blk);
+
 }  // namespace ext4fh
