@@ -116,6 +116,14 @@ class RwTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.out;
   }
   std::string M(const std::string& rel) const { return mnt_ + "/" + rel; }
+  // A read-write kernel mount of `image` at <dir>/k, or null with `error`.
+  std::unique_ptr<KernelMount> MountKernel(const std::string& image,
+                                           std::string* error) {
+    std::string kmnt = KernelDir();
+    mkdir(kmnt.c_str(), 0755);
+    return KernelMount::Start(image, kmnt, false, error);
+  }
+  std::string KernelDir() const { return dir_.Join("k"); }
 
   testutil::TempDir dir_;
   std::string image_, mnt_;
@@ -278,11 +286,10 @@ TEST_F(RwTest, RunningOutOfSpaceFailsCleanlyAndDeletingFreesIt) {
                                  "bfree=[0-9]+ bavail=0 .*"));
   EXPECT_EQ(ReadFile(M("keep")), keep) << "unrelated file untouched";
   if (testutil::KernelMountAvailable()) {
-    std::string kmnt = dir_.Join("k");
-    mkdir(kmnt.c_str(), 0755);
     std::string error;
-    auto kernel = KernelMount::Start(kimage, kmnt, false, &error);
+    auto kernel = MountKernel(kimage, &error);
     ASSERT_NE(kernel, nullptr) << error;
+    std::string kmnt = KernelDir();
     ASSERT_TRUE(WriteFile(kmnt + "/keep", keep));
     ASSERT_EQ(chmod(kmnt.c_str(), 0777), 0);
     EXPECT_EQ(fuse, FillAsNobodyThenRoot(kmnt)) << "ext4fh, then the kernel";
@@ -349,12 +356,10 @@ TEST_F(RwTest, LinkStopsAtTheExt4Limit) {
   ASSERT_EQ(fuse_->Unmount(), 0);
   EXPECT_EQ(fuse, "OK EMLINK ");
   if (testutil::KernelMountAvailable()) {
-    std::string kmnt = dir_.Join("k");
-    mkdir(kmnt.c_str(), 0755);
     std::string error;
-    auto kernel = KernelMount::Start(kimage, kmnt, false, &error);
+    auto kernel = MountKernel(kimage, &error);
     ASSERT_NE(kernel, nullptr) << error;
-    EXPECT_EQ(try_links(kmnt), fuse);
+    EXPECT_EQ(try_links(KernelDir()), fuse);
   }
 }
 
@@ -520,11 +525,9 @@ TEST_F(RwTest, MultipleMountProtectionKeepsOthersOut) {
   EXPECT_THAT(fuse2fs.out + fuse2fs.err,
               AnyOf(HasSubstr("MMP"), HasSubstr("Text file busy")));
   if (testutil::KernelMountAvailable()) {
-    std::string kmnt = dir_.Join("k");
-    mkdir(kmnt.c_str(), 0755);
     std::string error;
     // Read-write: the kernel checks MMP only then.
-    auto kernel = KernelMount::Start(image_, kmnt, false, &error);
+    auto kernel = MountKernel(image_, &error);
     EXPECT_EQ(kernel, nullptr) << "the kernel must refuse";
   }
   UnmountAndCheck();

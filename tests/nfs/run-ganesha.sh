@@ -126,21 +126,24 @@ ganesha_wait_ready() {
 	done
 }
 
+gone_within() {   # pid tries: true once pid is gone, checking every 50 ms
+	local pid=$1 i
+	for i in $(seq 1 "$2"); do
+		is_alive "$pid" || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 stop_pid() {   # pid name: SIGTERM, wait up to 10 s, then SIGKILL
-	local pid=$1 name=$2 i
+	local pid=$1 name=$2
 	[ -n "$pid" ] || return 0
 	is_alive "$pid" || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 1 200); do
-		is_alive "$pid" || return 0
-		sleep 0.05
-	done
+	gone_within "$pid" 200 && return 0
 	echo "run-ganesha: $name ($pid) ignored SIGTERM, sending SIGKILL" >&2
 	kill -KILL "$pid" 2>/dev/null
-	for i in $(seq 1 100); do
-		is_alive "$pid" || return 0
-		sleep 0.05
-	done
+	gone_within "$pid" 100 && return 0
 	echo "run-ganesha: $name ($pid) still alive" >&2
 	return 1
 }
