@@ -41,6 +41,11 @@ class CliTest : public ::testing::Test {
     image_hash_ = Sha256(image_);
   }
 
+  // Background mounts are not Ext4fhMounts: undo them whatever the test did.
+  void TearDown() override {
+    if (!mnt_.empty()) testutil::UnmountDetached(mnt_);
+  }
+
   // Runs ext4fh with `args` in the foreground and expects it to fail with
   // `code`, one line on stderr containing `message`, no mount, and the image
   // unchanged.
@@ -144,11 +149,7 @@ TEST_F(CliTest, ShippedHookRepairsImageWithErrorsBeforeMounting) {
   // The shipped hook ran first and repaired what the state said.
   EXPECT_THAT(env, HasSubstr("EXT4FH_IMAGE_STATE=clean\n"));
   std::ofstream(mnt_ + "/written") << "after repair";
-  EXPECT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
-  for (int i = 0; i < 100 && testutil::Run({"pgrep", "-f", mnt_}).exit_code == 0;
-       ++i) {
-    usleep(50000);
-  }
+  EXPECT_TRUE(testutil::UnmountDetached(mnt_));
   EXPECT_EQ(testutil::Run({"e2fsck", "-fn", image_}).exit_code, 0);
   EXPECT_THAT(SuperblockState(image_), HasSubstr("clean"));
 }
@@ -162,12 +163,8 @@ TEST_F(CliTest, HookThatSaysStopRefusesTheMount) {
   // nofsck wins: no hook runs, and a not-clean image mounts as the kernel's
   // would.
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
+  EXPECT_TRUE(testutil::UnmountDetached(mnt_));
   testutil::Run({"debugfs", "-w", "-R", "ssv state 0", image_});
-  for (int i = 0; i < 100 && testutil::Run({"pgrep", "-f", mnt_}).exit_code == 0;
-       ++i) {
-    usleep(50000);
-  }
   r = testutil::Run({Ext4fhBinary(), "-o", "fsck_hooks=" + hooks, image_, mnt_},
                     60);
   EXPECT_EQ(r.exit_code, 3) << r.err;
@@ -185,7 +182,7 @@ TEST_F(CliTest, HookThatSaysReadOnlyMountsReadOnly) {
   int fd = open((mnt_ + "/new").c_str(), O_CREAT | O_WRONLY, 0644);
   EXPECT_EQ(fd, -1);
   EXPECT_EQ(errno, EROFS);
-  EXPECT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
+  EXPECT_TRUE(testutil::UnmountDetached(mnt_));
 }
 
 TEST_F(CliTest, MountpointMissingOrNotADirectory) {
@@ -246,12 +243,8 @@ TEST_F(CliTest, BackgroundMountReturnsWhenReadyAndUnmountEndsIt) {
       testutil::Run({"pgrep", "-f", "-x", Ext4fhBinary() + " -o ro " + image_ + " " + mnt_})
           .out;
   EXPECT_FALSE(keeper.empty());
-  EXPECT_EQ(testutil::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
-  for (int i = 0; i < 200 && !keeper.empty(); ++i) {
-    usleep(50000);
-    keeper = testutil::Run({"pgrep", "-f", Ext4fhBinary() + ".*" + mnt_}).out;
-  }
-  EXPECT_EQ(keeper, "") << "keeper and server exit after unmount";
+  EXPECT_TRUE(testutil::UnmountDetached(mnt_))
+      << "keeper and server exit after unmount";
   EXPECT_FALSE(testutil::IsMounted(mnt_));
 }
 

@@ -75,14 +75,7 @@ class OptionsTest : public ::testing::Test {
   // Mounts made by mount.fuse3 or mount(8) are not an Ext4fhMount: undo
   // them here, whatever the test did.
   void TearDown() override {
-    for (int i = 0; i < 50 && testutil::IsMounted(mnt_); ++i) {
-      testutil::Run({"fusermount3", "-u", mnt_}, 10);
-      usleep(100000);
-    }
-    if (testutil::IsMounted(mnt_)) {
-      testutil::Run({"umount", "-l", mnt_}, 10);
-    }
-    Eventually([&] { return testutil::CtlStatus(mnt_).empty(); }, 10000);
+    if (!mnt_.empty()) testutil::UnmountDetached(mnt_);
   }
 
   void Mount(const std::vector<std::string>& options) {
@@ -314,9 +307,7 @@ class MountHelperTest : public OptionsTest {
     }
     EXPECT_THAT(testutil::CtlStatus(mnt_)["state"], "serving");
     EXPECT_EQ(testutil::Run({"umount", mnt_}).exit_code, 0);
-    EXPECT_TRUE(Eventually([&] { return testutil::CtlStatus(mnt_).empty(); },
-                           10000))
-        << "the keeper did not exit";
+    EXPECT_TRUE(testutil::UnmountDetached(mnt_)) << "the keeper did not exit";
   }
 };
 

@@ -1,13 +1,14 @@
 #pragma once
 
 // A GoogleTest environment that fails the run when it leaves anything
-// behind: FUSE or loop mounts under test temp dirs, attached loop devices,
-// or ext4fh processes started by this test binary.
+// behind: mounts under test temp dirs, loop devices backed by files in
+// them, or ext4fh processes (keepers and servers) that name them or are
+// children of the test binary.
 
 namespace ext4fh::testutil {
 
 // Registers the environment; call once from a test binary (the
-// integration test main does).
+// integration test main does, and so does differential_test).
 void RegisterLeakCheck();
 
 }  // namespace ext4fh::testutil

@@ -39,6 +39,19 @@ void SleepMs(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
+// `fusermount3 -u`, retried while the mount is busy, then `-z`.
+void UnmountFuse(const std::string& mountpoint) {
+  for (int i = 0; i < 50 && IsMounted(mountpoint); ++i) {
+    Run({"fusermount3", "-u", mountpoint}, 10);
+    if (IsMounted(mountpoint)) {
+      SleepMs(100);
+    }
+  }
+  if (IsMounted(mountpoint)) {
+    Run({"fusermount3", "-u", "-z", mountpoint}, 10);
+  }
+}
+
 }  // namespace
 
 std::string Ext4fhBinary() {
@@ -106,15 +119,7 @@ int Ext4fhMount::Unmount() {
     return 0;
   }
   unmounted_ = true;
-  for (int i = 0; i < 50 && IsMounted(mountpoint_); ++i) {
-    Run({"fusermount3", "-u", mountpoint_}, 10);
-    if (IsMounted(mountpoint_)) {
-      SleepMs(100);
-    }
-  }
-  if (IsMounted(mountpoint_)) {
-    Run({"fusermount3", "-u", "-z", mountpoint_}, 10);
-  }
+  UnmountFuse(mountpoint_);
   if (keeper_ <= 0) {
     return 0;
   }
@@ -131,6 +136,20 @@ int Ext4fhMount::Unmount() {
 
 Ext4fhMount::~Ext4fhMount() {
   Unmount();
+}
+
+bool UnmountDetached(const std::string& mountpoint) {
+  UnmountFuse(mountpoint);
+  for (int waited = 0; waited < 20000; waited += 50) {
+    if (ProcessesWith(mountpoint).empty()) {
+      return true;
+    }
+    SleepMs(50);
+  }
+  for (pid_t pid : ProcessesWith(mountpoint)) {
+    kill(pid, SIGKILL);
+  }
+  return false;
 }
 
 std::unique_ptr<KernelMount> KernelMount::Start(const std::string& image,

@@ -68,6 +68,13 @@ class KernelMount {
   bool unmounted_ = false;
 };
 
+// Unmounts an ext4fh mount that no Ext4fhMount owns (one ext4fh made in
+// the background, or mount.fuse3 or mount(8) made) like Ext4fhMount does,
+// then waits for the processes that name `mountpoint` (keeper and server)
+// to exit, killing them after 20 s. Returns whether they exited by
+// themselves.
+bool UnmountDetached(const std::string& mountpoint);
+
 // Whether `path` is a mount point now.
 bool IsMounted(const std::string& path);
 
