@@ -95,6 +95,19 @@ TEST_F(ImageOpenTest, RefusesUnknownIncompatBits) {
   EXPECT_THAT(image.status().context(), HasSubstr("unsupported"));
 }
 
+// An ro_compat feature nobody knows may change what a reader must check
+// (as verity does), so it is refused like an unknown incompat one.
+TEST_F(ImageOpenTest, RefusesUnknownRoCompatBits) {
+  std::string path = Make({"-t", "ext4"});
+  Debugfs(path, "feature FEATURE_R30");
+  for (bool read_write : {false, true}) {
+    Result<std::unique_ptr<Image>> image = Open(path, read_write);
+    ASSERT_FALSE(image.ok());
+    EXPECT_THAT(image.status().context(), HasSubstr("unsupported"));
+    EXPECT_THAT(image.status().context(), HasSubstr("FEATURE_R30"));
+  }
+}
+
 TEST_F(ImageOpenTest, RefusesAFilesystemWithErrors) {
   std::string path = Make({"-t", "ext4"});
   Debugfs(path, "ssv state 3");
