@@ -22,7 +22,7 @@ namespace ext4fh {
 namespace {
 
 Result<Attr> DoLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  if (std::strlen(name) > EXT2_NAME_LEN) {
+  if (std::strlen(name) > kMaxNameBytes) {
     return Status::Error(ENAMETOOLONG);
   }
   Server& server = ServerOf(req);

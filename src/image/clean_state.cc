@@ -1,5 +1,7 @@
 #include "image/clean_state.h"
 
+#include "image/filesystem.h"
+
 namespace ext4fh {
 
 const char* CleanStateName(CleanState state) {

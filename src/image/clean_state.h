@@ -4,7 +4,7 @@
 // keeper asks before a first mount and after a crash, to tell the fsck
 // hooks what they are looking at.
 
-#include "image/filesystem.h"
+#include "image/types.h"
 #include "util/status.h"
 
 namespace ext4fh {

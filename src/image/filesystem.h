@@ -7,20 +7,10 @@
 #include <cstdint>
 #include <string>
 
+#include "image/types.h"
 #include "util/status.h"
 
 namespace ext4fh {
-
-struct OpenOptions {
-  std::string path;     // image file or block device
-  uint64_t offset = 0;  // byte offset of the filesystem inside `path`
-  bool read_write = false;
-  // Images with the MMP feature (multiple-mount protection): a first
-  // read-write open runs the MMP protocol (which waits about 11 s, as the
-  // kernel's mount does); a restarted server takes over the MMP block its
-  // predecessor left in the "being checked" state, without waiting.
-  bool mmp_takeover = false;
-};
 
 class Filesystem {
  public:

@@ -1,4 +1,7 @@
 #include "image/image.h"
+#include "image/commit.h"
+#include "image/filesystem.h"
+#include "image/orphans.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,23 +100,28 @@ Result<std::unique_ptr<Image>> Image::Open(const ImageOptions& options) {
   return image;
 }
 
-Image::Image(Filesystem fs, bool read_only, uint64_t overhead)
-    : fs_(std::move(fs)), read_only_(read_only), overhead_blocks_(overhead) {
-  range_.inodes_count = fs_->super->s_inodes_count;
-  range_.first_ino = EXT2_FIRST_INODE(fs_->super);
-  orphans_.Load(fs_.get());
+Image::Image(Filesystem filesystem, bool read_only, uint64_t overhead)
+    : fs_(std::make_unique<Filesystem>(std::move(filesystem))),
+      read_only_(read_only),
+      overhead_blocks_(overhead),
+      orphans_(std::make_unique<OrphanList>()) {
+  range_.inodes_count = fs()->super->s_inodes_count;
+  range_.first_ino = EXT2_FIRST_INODE(fs()->super);
+  orphans_->Load(fs());
   if (!read_only_) {
-    commit_ = std::make_unique<MetadataCommit>(fs_.get());
+    commit_ = std::make_unique<MetadataCommit>(fs());
   }
 }
 
 // Clears EXT2_VALID_FS on disk for as long as the image is mounted
 // read-write, as the kernel does; a clean Close() sets it again.
 Status Image::MarkMounted() {
-  fs_->super->s_state &= ~EXT2_VALID_FS;
+  fs()->super->s_state &= ~EXT2_VALID_FS;
   commit_->SuperChanged();
   return commit_->Commit();
 }
+
+ext2_filsys Image::fs() const { return fs_->get(); }
 
 Image::~Image() {
   Status st = Close();
@@ -123,14 +131,14 @@ Image::~Image() {
 }
 
 uint32_t Image::block_size() const {
-  return fs_.get() ? fs_->blocksize : 0;
+  return fs() ? fs()->blocksize : 0;
 }
 
 // Inodes the superblock uses for itself, which may lie past s_first_ino
 // (the orphan file, project quota, a journal made by tune2fs): they are
 // not files, and no handle may reach them.
 bool Image::IsHiddenInode(uint32_t ino) const {
-  const ext2_super_block* sb = fs_->super;
+  const ext2_super_block* sb = fs()->super;
   for (uint32_t hidden :
        {sb->s_journal_inum, sb->s_usr_quota_inum, sb->s_grp_quota_inum,
         sb->s_prj_quota_inum, sb->s_orphan_file_inum}) {
@@ -142,20 +150,20 @@ bool Image::IsHiddenInode(uint32_t ino) const {
 }
 
 Result<ext2_inode_large> Image::Resolve(const InodeClaim& claim) {
-  if (fs_.get() == nullptr) {
+  if (fs() == nullptr) {
     return Status::Error(EIO, "image closed");
   }
   if (!claim.InRange(range_) || IsHiddenInode(claim.ino())) {
     return Stale(claim);
   }
   InodeState state;
-  state.allocated = ext2fs_test_inode_bitmap2(fs_->inode_map, claim.ino());
+  state.allocated = ext2fs_test_inode_bitmap2(fs()->inode_map, claim.ino());
   if (!state.allocated) {
     return Stale(claim);
   }
-  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), claim.ino()));
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), claim.ino()));
   state.links_count = inode.i_links_count;
-  state.orphan = orphans_.Contains(claim.ino());
+  state.orphan = orphans_->Contains(claim.ino());
   state.generation = inode.i_generation;
   if (!claim.Matches(state)) {
     return Stale(claim);
@@ -167,23 +175,23 @@ Result<Attr> Image::GetAttr(const InodeClaim& claim) {
   std::lock_guard lock(mu_);
   auto run = [&]() -> Result<Attr> {
     ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
-    return DecodeAttr(fs_.get(), claim.ino(), inode);
+    return DecodeAttr(fs(), claim.ino(), inode);
   };
   return Finish(run());
 }
 
 Result<Attr> Image::ReadLinkedAttr(uint32_t ino) {
   if (ino < EXT2_ROOT_INO || ino > range_.inodes_count ||
-      !ext2fs_test_inode_bitmap2(fs_->inode_map, ino)) {
+      !ext2fs_test_inode_bitmap2(fs()->inode_map, ino)) {
     return Status::Error(EUCLEAN, "entry points to free inode " +
                                       std::to_string(ino));
   }
-  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
-  if (inode.i_links_count == 0 && !orphans_.Contains(ino)) {
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
+  if (inode.i_links_count == 0 && !orphans_->Contains(ino)) {
     return Status::Error(EUCLEAN, "entry points to deleted inode " +
                                       std::to_string(ino));
   }
-  return DecodeAttr(fs_.get(), ino, inode);
+  return DecodeAttr(fs(), ino, inode);
 }
 
 Result<Attr> Image::LookupLocked(uint32_t dir_ino, ext2_inode_large& dir,
@@ -191,12 +199,12 @@ Result<Attr> Image::LookupLocked(uint32_t dir_ino, ext2_inode_large& dir,
   // "." of any inode is the inode itself: the kernel asks it to turn an
   // NFS handle of any file type back into an inode (DESIGN section 7).
   if (name == ".") {
-    return DecodeAttr(fs_.get(), dir_ino, dir);
+    return DecodeAttr(fs(), dir_ino, dir);
   }
   if (!LINUX_S_ISDIR(dir.i_mode)) {
     return Status::Error(ENOTDIR);
   }
-  Directory directory(fs_.get(), dir_ino, dir);
+  Directory directory(fs(), dir_ino, dir);
   uint32_t target = 0;
   if (name == "..") {
     ASSIGN_OR_RETURN(target, directory.Parent());
@@ -223,7 +231,7 @@ Result<std::string> Image::ReadLink(const InodeClaim& claim) {
       return Status::Error(EINVAL);
     }
     ASSIGN_OR_RETURN(std::string target,
-                     ReadSymlinkTarget(fs_.get(), claim.ino(), inode));
+                     ReadSymlinkTarget(fs(), claim.ino(), inode));
     RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
     return target;
   };
@@ -239,7 +247,7 @@ Result<size_t> Image::Read(const InodeClaim& claim, uint64_t offset,
       return Status::Error(EISDIR);
     }
     ASSIGN_OR_RETURN(size_t n,
-                     ReadFileData(fs_.get(), claim.ino(), inode, offset, out));
+                     ReadFileData(fs(), claim.ino(), inode, offset, out));
     RETURN_IF_ERROR(TouchAtime(claim.ino(), inode));
     return n;
   };
@@ -254,7 +262,7 @@ Status Image::ReadDir(const InodeClaim& dir, uint64_t cookie,
     if (!LINUX_S_ISDIR(inode.i_mode)) {
       return Status::Error(ENOTDIR);
     }
-    RETURN_IF_ERROR(Directory(fs_.get(), dir.ino(), inode).List(cookie, sink));
+    RETURN_IF_ERROR(Directory(fs(), dir.ino(), inode).List(cookie, sink));
     return TouchAtime(dir.ino(), inode);
   };
   return Finish(run());
@@ -269,7 +277,7 @@ Status Image::ReadDirPlus(const InodeClaim& dir, uint64_t cookie,
       return Status::Error(ENOTDIR);
     }
     Status inner;
-    Status st = Directory(fs_.get(), dir.ino(), inode)
+    Status st = Directory(fs(), dir.ino(), inode)
                     .List(cookie, [&](const DirEntry& entry) {
                       Result<Attr> attr = ReadLinkedAttr(entry.ino);
                       if (!attr.ok()) {
@@ -287,10 +295,10 @@ Status Image::ReadDirPlus(const InodeClaim& dir, uint64_t cookie,
 
 Result<FsStats> Image::StatFs() {
   std::lock_guard lock(mu_);
-  if (fs_.get() == nullptr) {
+  if (fs() == nullptr) {
     return Status::Error(EIO, "image closed");
   }
-  return ComputeFsStats(fs_.get(), overhead_blocks_);
+  return ComputeFsStats(fs(), overhead_blocks_);
 }
 
 Result<std::vector<std::string>> Image::ListXattrs(const InodeClaim& claim,
@@ -298,7 +306,7 @@ Result<std::vector<std::string>> Image::ListXattrs(const InodeClaim& claim,
   std::lock_guard lock(mu_);
   auto run = [&]() -> Result<std::vector<std::string>> {
     RETURN_IF_ERROR(Resolve(claim).status());
-    return ext4fh::ListXattrs(fs_.get(), claim.ino(), privileged);
+    return ext4fh::ListXattrs(fs(), claim.ino(), privileged);
   };
   return Finish(run());
 }
@@ -308,7 +316,7 @@ Result<std::string> Image::GetXattr(const InodeClaim& claim,
   std::lock_guard lock(mu_);
   auto run = [&]() -> Result<std::string> {
     RETURN_IF_ERROR(Resolve(claim).status());
-    return ext4fh::GetXattr(fs_.get(), claim.ino(), name);
+    return ext4fh::GetXattr(fs(), claim.ino(), name);
   };
   return Finish(run());
 }
@@ -321,10 +329,10 @@ Status Image::Access(const InodeClaim& claim, const Credentials& cred,
     if (mask == F_OK) {
       return OkStatus();
     }
-    Attr attr = DecodeAttr(fs_.get(), claim.ino(), inode);
+    Attr attr = DecodeAttr(fs(), claim.ino(), inode);
     std::optional<std::string> acl;
     Result<std::string> value =
-        ext4fh::GetXattr(fs_.get(), claim.ino(), "system.posix_acl_access");
+        ext4fh::GetXattr(fs(), claim.ino(), "system.posix_acl_access");
     if (value.ok()) {
       acl = std::move(value).value();
     }
@@ -357,12 +365,12 @@ Result<uint32_t> Image::FindEntry(uint32_t dir_ino, ext2_inode_large& dir,
   if (name.size() > EXT2_NAME_LEN) {
     return Status::Error(ENAMETOOLONG);
   }
-  return Directory(fs_.get(), dir_ino, dir).Find(name);
+  return Directory(fs(), dir_ino, dir).Find(name);
 }
 
 Result<Attr> Image::AttrOf(uint32_t ino) {
-  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
-  return DecodeAttr(fs_.get(), ino, inode);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
+  return DecodeAttr(fs(), ino, inode);
 }
 
 // Records a corruption the way the kernel's ext4 does (__ext4_error): the
@@ -373,7 +381,7 @@ void Image::RecordCorruption(const Status& status) {
   if (!commit_) {
     return;
   }
-  ext2_super_block* sb = fs_->super;
+  ext2_super_block* sb = fs()->super;
   uint32_t now = static_cast<uint32_t>(Now().tv_sec);
   sb->s_state |= EXT2_ERROR_FS;
   sb->s_error_count++;
@@ -421,7 +429,7 @@ bool Image::NeedsAtimeUpdate(const ext2_inode_large& inode,
   if (atime_ == AtimePolicy::kStrict) {
     return true;
   }
-  Attr a = DecodeAttr(fs_.get(), 0, inode);
+  Attr a = DecodeAttr(fs(), 0, inode);
   auto not_after = [](const timespec& x, const timespec& y) {
     return x.tv_sec < y.tv_sec || (x.tv_sec == y.tv_sec && x.tv_nsec <= y.tv_nsec);
   };
@@ -435,7 +443,7 @@ Status Image::TouchAtime(uint32_t ino, ext2_inode_large& inode) {
     return OkStatus();
   }
   SetTimes(inode, kAtime, now);
-  RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+  RETURN_IF_ERROR(WriteInode(fs(), ino, inode));
   return Finish(OkStatus());
 }
 
@@ -447,24 +455,24 @@ Result<bool> Image::AtimeDue(const InodeClaim& claim) {
 
 Status Image::Close(bool clean_unmount) {
   std::lock_guard lock(mu_);
-  if (fs_.get() == nullptr) {
+  if (fs() == nullptr) {
     return OkStatus();
   }
   if (commit_) {
     if (clean_unmount) {
-      for (uint32_t ino : std::set<uint32_t>(orphans_.members())) {
+      for (uint32_t ino : std::set<uint32_t>(orphans_->members())) {
         RETURN_IF_ERROR(FreeOrphan(ino));
       }
-      fs_->super->s_state |= EXT2_VALID_FS;
+      fs()->super->s_state |= EXT2_VALID_FS;
     }
     commit_->SuperChanged();
     RETURN_IF_ERROR(commit_->Commit());
     // ext2fs_close2 then rewrites everything, backup superblocks and
     // descriptors included.
-    ext2fs_mark_super_dirty(fs_.get());
+    ext2fs_mark_super_dirty(fs());
     commit_.reset();
   }
-  return fs_.Close();
+  return fs_->Close();
 }
 
 }  // namespace ext4fh

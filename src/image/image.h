@@ -21,13 +21,19 @@
 #include <vector>
 
 #include "image/access.h"
-#include "image/commit.h"
-#include "image/filesystem.h"
-#include "image/orphans.h"
 #include "image/types.h"
 #include "util/status.h"
 
+// libext2fs's types, named only in private declarations: nothing outside
+// the image layer includes libext2fs.
+struct ext2_inode_large;
+struct struct_ext2_filsys;
+
 namespace ext4fh {
+
+class Filesystem;
+class MetadataCommit;
+class OrphanList;
 
 struct ImageOptions {
   OpenOptions open;
@@ -177,7 +183,10 @@ class Image {
   Status Close(bool clean_unmount = true);
 
  private:
-  Image(Filesystem fs, bool read_only, uint64_t overhead);
+  Image(Filesystem filesystem, bool read_only, uint64_t overhead);
+
+  // The open libext2fs filesystem.
+  struct_ext2_filsys* fs() const;
 
   // Checks `claim` and reads its inode. REQUIRES: mu_ held.
   Result<ext2_inode_large> Resolve(const InodeClaim& claim);
@@ -225,11 +234,11 @@ class Image {
   Status MarkMounted();
 
   std::mutex mu_;
-  Filesystem fs_;
+  std::unique_ptr<Filesystem> fs_;
   bool read_only_;
   InodeRange range_;
   uint64_t overhead_blocks_;
-  OrphanList orphans_;
+  std::unique_ptr<OrphanList> orphans_;
   std::unique_ptr<MetadataCommit> commit_;
   ErrorsPolicy errors_ = ErrorsPolicy::kContinue;
   AtimePolicy atime_ = AtimePolicy::kRelatime;

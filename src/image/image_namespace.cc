@@ -18,6 +18,9 @@
 #include "image/directory.h"
 #include "image/errcode.h"
 #include "image/image.h"
+#include "image/commit.h"
+#include "image/filesystem.h"
+#include "image/orphans.h"
 #include "image/inode.h"
 #include "image/inode_flags.h"
 #include "image/inode_write.h"
@@ -73,17 +76,17 @@ NewInodeSpec SpecFor(const NewNode& node, const ext2_inode_large& dir,
 // than its mode, and a directory inherits the default ACL itself.
 Status Image::ApplyAcls(uint32_t dir, uint32_t ino, mode_t* mode) {
   Result<std::string> inherited =
-      ext4fh::GetXattr(fs_.get(), dir, kAclDefaultName);
+      ext4fh::GetXattr(fs(), dir, kAclDefaultName);
   if (!inherited.ok()) {
     return OkStatus();
   }
   ASSIGN_OR_RETURN(Acl acl, ParseAcl(*inherited));
   if (S_ISDIR(*mode)) {
-    RETURN_IF_ERROR(ext4fh::SetXattr(fs_.get(), ino, kAclDefaultName,
+    RETURN_IF_ERROR(ext4fh::SetXattr(fs(), ino, kAclDefaultName,
                                      *inherited, 0));
   }
   if (AclCreateMask(acl, mode)) {
-    RETURN_IF_ERROR(ext4fh::SetXattr(fs_.get(), ino, kAclAccessName,
+    RETURN_IF_ERROR(ext4fh::SetXattr(fs(), ino, kAclAccessName,
                                      SerializeAcl(acl), 0));
   }
   return OkStatus();
@@ -112,24 +115,24 @@ Result<Attr> Image::Make(const InodeClaim& dir, std::string_view name,
         parent.i_links_count >= kLinkMax) {
       return Status::Error(EMLINK);
     }
-    if (S_ISLNK(node.mode) && node.target.size() > MaxSymlinkLength(fs_.get())) {
+    if (S_ISLNK(node.mode) && node.target.size() > MaxSymlinkLength(fs())) {
       return Status::Error(ENAMETOOLONG);
     }
     CreateSpec spec{SpecFor(node, parent, cred), node.rdev, node.target,
-                    AvailableBlocks(fs_.get(), cred)};
+                    AvailableBlocks(fs(), cred)};
     bool has_default_acl =
-        ext4fh::GetXattr(fs_.get(), dir.ino(), kAclDefaultName).ok();
+        ext4fh::GetXattr(fs(), dir.ino(), kAclDefaultName).ok();
     if (!S_ISLNK(node.mode) && !has_default_acl) {
       spec.inode.mode &= ~(node.umask & 0777);
     }
     ASSIGN_OR_RETURN(uint32_t ino,
-                     CreateInode(fs_.get(), *commit_, dir.ino(), name, spec));
+                     CreateInode(fs(), *commit_, dir.ino(), name, spec));
     if (has_default_acl && !S_ISLNK(node.mode)) {
       mode_t mode = spec.inode.mode;
       RETURN_IF_ERROR(ApplyAcls(dir.ino(), ino, &mode));
-      ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+      ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
       inode.i_mode = static_cast<uint16_t>(mode);
-      RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+      RETURN_IF_ERROR(WriteInode(fs(), ino, inode));
     }
     return AttrOf(ino);
   };
@@ -159,22 +162,22 @@ Result<Attr> Image::Link(const InodeClaim& target, const InodeClaim& dir,
     if (FindEntry(dir.ino(), parent, name).ok()) {
       return Status::Error(EEXIST);
     }
-    RETURN_IF_ERROR(AddEntry(fs_.get(), dir.ino(), name, target.ino(),
-                             inode.i_mode, AvailableBlocksForRoot(fs_.get())));
+    RETURN_IF_ERROR(AddEntry(fs(), dir.ino(), name, target.ino(),
+                             inode.i_mode, AvailableBlocksForRoot(fs())));
     timespec now = Now();
-    ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), target.ino()));
+    ASSIGN_OR_RETURN(inode, ReadInode(fs(), target.ino()));
     inode.i_links_count++;
     SetTimes(inode, kCtime, now);
-    RETURN_IF_ERROR(WriteInode(fs_.get(), target.ino(), inode));
-    RETURN_IF_ERROR(TouchDir(fs_.get(), dir.ino(), now));
-    return DecodeAttr(fs_.get(), target.ino(), inode);
+    RETURN_IF_ERROR(WriteInode(fs(), target.ino(), inode));
+    RETURN_IF_ERROR(TouchDir(fs(), dir.ino(), now));
+    return DecodeAttr(fs(), target.ino(), inode);
   };
   return Finish(link());
 }
 
 Result<Unlinked> Image::DropLink(uint32_t ino, bool directory,
                                  const timespec& now) {
-  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
   if (directory) {
     inode.i_links_count = 0;
     inode.i_size = 0;
@@ -184,9 +187,9 @@ Result<Unlinked> Image::DropLink(uint32_t ino, bool directory,
   }
   SetTimes(inode, kCtime, now);
   if (inode.i_links_count == 0) {
-    orphans_.Add(fs_.get(), *commit_, ino, inode);
+    orphans_->Add(fs(), *commit_, ino, inode);
   }
-  RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+  RETURN_IF_ERROR(WriteInode(fs(), ino, inode));
   return Unlinked{ino, inode.i_generation, inode.i_links_count};
 }
 
@@ -196,7 +199,7 @@ Result<Unlinked> Image::Unlink(const InodeClaim& dir, std::string_view name,
   auto unlink = [&]() -> Result<Unlinked> {
     ASSIGN_OR_RETURN(ext2_inode_large parent, ResolveDirForChange(dir));
     ASSIGN_OR_RETURN(uint32_t ino, FindEntry(dir.ino(), parent, name));
-    ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
     bool is_dir = LINUX_S_ISDIR(inode.i_mode);
     if (is_dir != directory) {
       return Status::Error(directory ? ENOTDIR : EISDIR);
@@ -204,31 +207,31 @@ Result<Unlinked> Image::Unlink(const InodeClaim& dir, std::string_view name,
     RETURN_IF_ERROR(CheckMutable(inode));
     RETURN_IF_ERROR(CheckMutable(parent));
     if (is_dir) {
-      ASSIGN_OR_RETURN(bool empty, IsEmptyDir(fs_.get(), ino, inode));
+      ASSIGN_OR_RETURN(bool empty, IsEmptyDir(fs(), ino, inode));
       if (!empty) {
         return Status::Error(ENOTEMPTY);
       }
     }
-    RETURN_IF_ERROR(RemoveEntry(fs_.get(), dir.ino(), name));
+    RETURN_IF_ERROR(RemoveEntry(fs(), dir.ino(), name));
     timespec now = Now();
-    RETURN_IF_ERROR(TouchDir(fs_.get(), dir.ino(), now, is_dir ? -1 : 0));
+    RETURN_IF_ERROR(TouchDir(fs(), dir.ino(), now, is_dir ? -1 : 0));
     return DropLink(ino, is_dir, now);
   };
   return Finish(unlink());
 }
 
 Status Image::FreeOrphan(uint32_t ino) {
-  RETURN_IF_ERROR(orphans_.Remove(fs_.get(), *commit_, ino));
-  return FreeInode(fs_.get(), *commit_, ino);
+  RETURN_IF_ERROR(orphans_->Remove(fs(), *commit_, ino));
+  return FreeInode(fs(), *commit_, ino);
 }
 
 Status Image::ReleaseIfOrphan(uint32_t ino, uint32_t generation) {
   std::lock_guard lock(mu_);
-  if (!commit_ || !orphans_.Contains(ino)) {
+  if (!commit_ || !orphans_->Contains(ino)) {
     return OkStatus();
   }
   auto release = [&]() -> Status {
-    ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+    ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
     if (inode.i_links_count != 0 || inode.i_generation != generation) {
       return OkStatus();
     }
@@ -244,8 +247,8 @@ Status Image::ReleaseOrphans(
     return OkStatus();
   }
   Status st;
-  for (uint32_t ino : std::set<uint32_t>(orphans_.members())) {
-    Result<ext2_inode_large> inode = ReadInode(fs_.get(), ino);
+  for (uint32_t ino : std::set<uint32_t>(orphans_->members())) {
+    Result<ext2_inode_large> inode = ReadInode(fs(), ino);
     if (!inode.ok() || keep(ino, inode->i_generation)) {
       continue;
     }
@@ -277,7 +280,7 @@ Status Image::CheckRenameTarget(uint32_t to_dir, uint32_t src, uint32_t dst,
                                 bool src_is_dir, bool dst_is_dir,
                                 unsigned flags) {
   if (src_is_dir) {
-    RETURN_IF_ERROR(CheckNotInside(fs_.get(), src, to_dir));
+    RETURN_IF_ERROR(CheckNotInside(fs(), src, to_dir));
   }
   if (dst == 0 || (flags & RENAME_EXCHANGE)) {
     return OkStatus();
@@ -289,8 +292,8 @@ Status Image::CheckRenameTarget(uint32_t to_dir, uint32_t src, uint32_t dst,
     return Status::Error(EISDIR);
   }
   if (dst_is_dir) {
-    ASSIGN_OR_RETURN(ext2_inode_large d, ReadInode(fs_.get(), dst));
-    ASSIGN_OR_RETURN(bool empty, IsEmptyDir(fs_.get(), dst, d));
+    ASSIGN_OR_RETURN(ext2_inode_large d, ReadInode(fs(), dst));
+    ASSIGN_OR_RETURN(bool empty, IsEmptyDir(fs(), dst, d));
     if (!empty) {
       return Status::Error(ENOTEMPTY);
     }
@@ -305,9 +308,9 @@ Status Image::MoveDirectory(uint32_t dir, uint32_t from, uint32_t to,
   if (from == to) {
     return OkStatus();
   }
-  RETURN_IF_ERROR(SetDotDot(fs_.get(), dir, to));
-  RETURN_IF_ERROR(TouchDir(fs_.get(), from, now, -1));
-  return TouchDir(fs_.get(), to, now, +1);
+  RETURN_IF_ERROR(SetDotDot(fs(), dir, to));
+  RETURN_IF_ERROR(TouchDir(fs(), from, now, -1));
+  return TouchDir(fs(), to, now, +1);
 }
 
 // A rename cut short after the new name was linked: both names lead to
@@ -315,13 +318,13 @@ Status Image::MoveDirectory(uint32_t dir, uint32_t from, uint32_t to,
 // since counted both names.
 Status Image::FinishInterruptedRename(uint32_t from_dir, std::string_view from,
                                       uint32_t ino) {
-  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+  ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
   if (LINUX_S_ISDIR(inode.i_mode)) {
     return Status::Error(EUCLEAN, "directory linked twice");
   }
-  RETURN_IF_ERROR(RemoveEntry(fs_.get(), from_dir, from));
+  RETURN_IF_ERROR(RemoveEntry(fs(), from_dir, from));
   timespec now = Now();
-  RETURN_IF_ERROR(TouchDir(fs_.get(), from_dir, now));
+  RETURN_IF_ERROR(TouchDir(fs(), from_dir, now));
   if (inode.i_links_count > 1) {
     return DropLink(ino, false, now).status();
   }
@@ -368,7 +371,7 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
       }
       return Out();  // two names of one inode: nothing to do
     }
-    ASSIGN_OR_RETURN(ext2_inode_large src_inode, ReadInode(fs_.get(), src));
+    ASSIGN_OR_RETURN(ext2_inode_large src_inode, ReadInode(fs(), src));
     RETURN_IF_ERROR(CheckMutable(src_inode));
     RETURN_IF_ERROR(CheckMutable(src_parent));
     if (IsImmutable(dst_parent)) {
@@ -377,7 +380,7 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     bool src_is_dir = LINUX_S_ISDIR(src_inode.i_mode);
     ext2_inode_large dst_inode{};
     if (dst != 0) {
-      ASSIGN_OR_RETURN(dst_inode, ReadInode(fs_.get(), dst));
+      ASSIGN_OR_RETURN(dst_inode, ReadInode(fs(), dst));
       RETURN_IF_ERROR(CheckMutable(dst_inode));
       RETURN_IF_ERROR(CheckMutable(dst_parent));
     }
@@ -385,7 +388,7 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     RETURN_IF_ERROR(CheckRenameTarget(to_dir.ino(), src, dst, src_is_dir,
                                       dst_is_dir, flags));
     if ((flags & RENAME_EXCHANGE) && dst_is_dir) {
-      RETURN_IF_ERROR(CheckNotInside(fs_.get(), dst, from_dir.ino()));
+      RETURN_IF_ERROR(CheckNotInside(fs(), dst, from_dir.ino()));
     }
     if (src_is_dir && dst == 0 && from_dir.ino() != to_dir.ino() &&
         !IsIndexed(dst_parent) && dst_parent.i_links_count >= kLinkMax) {
@@ -394,14 +397,14 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     timespec now = Now();
     Out replaced;
     if (dst != 0) {
-      RETURN_IF_ERROR(RemoveEntry(fs_.get(), to_dir.ino(), to));
+      RETURN_IF_ERROR(RemoveEntry(fs(), to_dir.ino(), to));
     }
-    Status added = AddEntry(fs_.get(), to_dir.ino(), to, src, src_inode.i_mode,
-                            AvailableBlocksForRoot(fs_.get()));
+    Status added = AddEntry(fs(), to_dir.ino(), to, src, src_inode.i_mode,
+                            AvailableBlocksForRoot(fs()));
     if (!added.ok()) {
       if (dst != 0) {
-        (void)AddEntry(fs_.get(), to_dir.ino(), to, dst, dst_inode.i_mode,
-                       AvailableBlocksForRoot(fs_.get()));
+        (void)AddEntry(fs(), to_dir.ino(), to, dst, dst_inode.i_mode,
+                       AvailableBlocksForRoot(fs()));
       }
       return added;
     }
@@ -410,32 +413,32 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     // unattached inode.
     if (dst != 0 && !(flags & RENAME_EXCHANGE)) {
       if (dst_is_dir) {
-        RETURN_IF_ERROR(TouchDir(fs_.get(), to_dir.ino(), now, -1));
+        RETURN_IF_ERROR(TouchDir(fs(), to_dir.ino(), now, -1));
       }
       ASSIGN_OR_RETURN(Unlinked gone, DropLink(dst, dst_is_dir, now));
       replaced = gone;
     }
     CrashPoint("mid-rename");
-    RETURN_IF_ERROR(RemoveEntry(fs_.get(), from_dir.ino(), from));
+    RETURN_IF_ERROR(RemoveEntry(fs(), from_dir.ino(), from));
     if (flags & RENAME_EXCHANGE) {
-      RETURN_IF_ERROR(AddEntry(fs_.get(), from_dir.ino(), from, dst,
+      RETURN_IF_ERROR(AddEntry(fs(), from_dir.ino(), from, dst,
                                dst_inode.i_mode,
-                               AvailableBlocksForRoot(fs_.get())));
+                               AvailableBlocksForRoot(fs())));
       if (dst_is_dir) {
         RETURN_IF_ERROR(MoveDirectory(dst, to_dir.ino(), from_dir.ino(), now));
       }
-      ASSIGN_OR_RETURN(dst_inode, ReadInode(fs_.get(), dst));
+      ASSIGN_OR_RETURN(dst_inode, ReadInode(fs(), dst));
       SetTimes(dst_inode, kCtime, now);
-      RETURN_IF_ERROR(WriteInode(fs_.get(), dst, dst_inode));
+      RETURN_IF_ERROR(WriteInode(fs(), dst, dst_inode));
     }
     if (src_is_dir) {
       RETURN_IF_ERROR(MoveDirectory(src, from_dir.ino(), to_dir.ino(), now));
     }
-    ASSIGN_OR_RETURN(src_inode, ReadInode(fs_.get(), src));
+    ASSIGN_OR_RETURN(src_inode, ReadInode(fs(), src));
     SetTimes(src_inode, kCtime, now);
-    RETURN_IF_ERROR(WriteInode(fs_.get(), src, src_inode));
-    RETURN_IF_ERROR(TouchDir(fs_.get(), from_dir.ino(), now));
-    RETURN_IF_ERROR(TouchDir(fs_.get(), to_dir.ino(), now));
+    RETURN_IF_ERROR(WriteInode(fs(), src, src_inode));
+    RETURN_IF_ERROR(TouchDir(fs(), from_dir.ino(), now));
+    RETURN_IF_ERROR(TouchDir(fs(), to_dir.ino(), now));
     return replaced;
   };
   return Finish(rename());

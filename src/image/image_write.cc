@@ -11,6 +11,9 @@
 #include "image/file_data.h"
 #include "image/file_write.h"
 #include "image/image.h"
+#include "image/commit.h"
+#include "image/filesystem.h"
+#include "image/orphans.h"
 #include "image/inode.h"
 #include "image/inode_flags.h"
 #include "image/inline_file.h"
@@ -133,13 +136,13 @@ Status TouchModified(ext2_filsys fs, ext2_ino_t ino, const timespec& now) {
 
 // chmod keeps an access ACL in step with the mode (posix_acl_chmod).
 Status Image::ChmodAcl(uint32_t ino, mode_t mode) {
-  Result<std::string> value = ext4fh::GetXattr(fs_.get(), ino, kAclAccessName);
+  Result<std::string> value = ext4fh::GetXattr(fs(), ino, kAclAccessName);
   if (!value.ok()) {
     return OkStatus();
   }
   ASSIGN_OR_RETURN(Acl acl, ParseAcl(*value));
   AclChmod(acl, mode);
-  return ext4fh::SetXattr(fs_.get(), ino, kAclAccessName, SerializeAcl(acl), 0);
+  return ext4fh::SetXattr(fs(), ino, kAclAccessName, SerializeAcl(acl), 0);
 }
 
 Result<Attr> Image::SetAttr(const InodeClaim& claim, const AttrChange& change,
@@ -157,7 +160,7 @@ Result<Attr> Image::SetAttr(const InodeClaim& claim, const AttrChange& change,
       if (!LINUX_S_ISREG(inode.i_mode)) {
         return Status::Error(EINVAL);
       }
-      RETURN_IF_ERROR(SetFileSize(fs_.get(), ino, inode, *change.size));
+      RETURN_IF_ERROR(SetFileSize(fs(), ino, inode, *change.size));
       SetTimes(inode, kMtime, now);
       commit_->SuperChanged();  // large_file may have been turned on
     }
@@ -175,10 +178,10 @@ Result<Attr> Image::SetAttr(const InodeClaim& claim, const AttrChange& change,
         mode &= ~S_ISGID;  // setattr_copy
       }
       inode.i_mode = static_cast<uint16_t>(mode);
-      RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+      RETURN_IF_ERROR(WriteInode(fs(), ino, inode));
       RETURN_IF_ERROR(ChmodAcl(ino, mode));
       ext2_inode_large fresh;
-      ASSIGN_OR_RETURN(fresh, ReadInode(fs_.get(), ino));
+      ASSIGN_OR_RETURN(fresh, ReadInode(fs(), ino));
       fresh.i_mode = inode.i_mode;
       inode = fresh;
     }
@@ -189,8 +192,8 @@ Result<Attr> Image::SetAttr(const InodeClaim& claim, const AttrChange& change,
       SetTimes(inode, kMtime, Resolved(*change.mtime, now));
     }
     SetTimes(inode, kCtime, now);
-    RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
-    return DecodeAttr(fs_.get(), ino, inode);
+    RETURN_IF_ERROR(WriteInode(fs(), ino, inode));
+    return DecodeAttr(fs(), ino, inode);
   };
   return Finish(set());
 }
@@ -207,20 +210,20 @@ Result<size_t> Image::Write(const InodeClaim& claim, uint64_t offset,
     if (IsImmutable(inode)) {
       return Status::Error(EPERM, "immutable");
     }
-    if (IsAppendOnly(inode) && offset != InodeSize(fs_.get(), inode)) {
+    if (IsAppendOnly(inode) && offset != InodeSize(fs(), inode)) {
       return Status::Error(EPERM, "append-only file written before its end");
     }
     // Like the kernel, write what fits and report a short write; the
     // next write then fails with ENOSPC.
     ASSIGN_OR_RETURN(uint64_t fits,
-                     BytesThatFit(fs_.get(), claim.ino(), inode, offset,
-                                  data.size(), AvailableBlocks(fs_.get(), cred)));
-    ASSIGN_OR_RETURN(size_t n, WriteFileData(fs_.get(), claim.ino(), inode,
+                     BytesThatFit(fs(), claim.ino(), inode, offset,
+                                  data.size(), AvailableBlocks(fs(), cred)));
+    ASSIGN_OR_RETURN(size_t n, WriteFileData(fs(), claim.ino(), inode,
                                              offset, data.first(fits)));
     if (offset + n > 0x7fffffffULL) {
       commit_->SuperChanged();  // large_file may have been turned on
     }
-    RETURN_IF_ERROR(TouchModified(fs_.get(), claim.ino(), Now()));
+    RETURN_IF_ERROR(TouchModified(fs(), claim.ino(), Now()));
     return n;
   };
   return Finish(write());
@@ -254,7 +257,7 @@ Status Image::Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
     }
     // ext4_fallocate moves inline data to a block before it looks at the
     // range, whatever the mode and even when the range is then refused.
-    RETURN_IF_ERROR(ConvertInlineToBlocks(fs_.get(), ino, inode));
+    RETURN_IF_ERROR(ConvertInlineToBlocks(fs(), ino, inode));
     if (mode == 0 || mode == FALLOC_FL_KEEP_SIZE ||
         (mode & ~FALLOC_FL_KEEP_SIZE) == FALLOC_FL_ZERO_RANGE) {
       // Check the space first: an allocation that runs out part way
@@ -262,42 +265,42 @@ Status Image::Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
       // allocates.
       Credentials root{0, 0, {}};
       ASSIGN_OR_RETURN(uint64_t fits,
-                       BytesThatFit(fs_.get(), ino, inode, offset, length,
-                                    AvailableBlocks(fs_.get(), root)));
+                       BytesThatFit(fs(), ino, inode, offset, length,
+                                    AvailableBlocks(fs(), root)));
       if (fits < length) {
         return Status::Error(ENOSPC);
       }
     }
     switch (mode & ~FALLOC_FL_KEEP_SIZE) {
       case 0:
-        RETURN_IF_ERROR(AllocateRange(fs_.get(), ino, inode, offset, length, keep));
+        RETURN_IF_ERROR(AllocateRange(fs(), ino, inode, offset, length, keep));
         break;
       case FALLOC_FL_PUNCH_HOLE:
         if (!keep) {
           return Status::Error(EOPNOTSUPP);
         }
-        RETURN_IF_ERROR(PunchRange(fs_.get(), ino, inode, offset, length));
+        RETURN_IF_ERROR(PunchRange(fs(), ino, inode, offset, length));
         break;
       case FALLOC_FL_ZERO_RANGE:
-        RETURN_IF_ERROR(ZeroRange(fs_.get(), ino, inode, offset, length, keep));
+        RETURN_IF_ERROR(ZeroRange(fs(), ino, inode, offset, length, keep));
         break;
       case FALLOC_FL_COLLAPSE_RANGE:
         if (keep) {
           return Status::Error(EOPNOTSUPP);  // vfs_fallocate
         }
-        RETURN_IF_ERROR(CollapseRange(fs_.get(), ino, inode, offset, length));
+        RETURN_IF_ERROR(CollapseRange(fs(), ino, inode, offset, length));
         break;
       case FALLOC_FL_INSERT_RANGE:
         if (keep) {
           return Status::Error(EOPNOTSUPP);
         }
-        RETURN_IF_ERROR(InsertRange(fs_.get(), ino, inode, offset, length));
+        RETURN_IF_ERROR(InsertRange(fs(), ino, inode, offset, length));
         break;
       default:
         return Status::Error(EOPNOTSUPP);
     }
     commit_->SuperChanged();
-    return TouchModified(fs_.get(), ino, Now());
+    return TouchModified(fs(), ino, Now());
   };
   return Finish(fallocate());
 }
@@ -309,7 +312,7 @@ Result<uint64_t> Image::Seek(const InodeClaim& claim, uint64_t offset,
   if (whence != SEEK_DATA && whence != SEEK_HOLE) {
     return Status::Error(EINVAL);
   }
-  return Finish(SeekDataOrHole(fs_.get(), claim.ino(), inode, offset,
+  return Finish(SeekDataOrHole(fs(), claim.ino(), inode, offset,
                                whence == SEEK_DATA));
 }
 
@@ -319,7 +322,7 @@ Result<uint64_t> Image::Bmap(const InodeClaim& claim, uint64_t lblk) {
   if (!LINUX_S_ISREG(inode.i_mode) || HasInlineData(inode)) {
     return Status::Error(EINVAL);
   }
-  ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs_.get(), claim.ino(), inode, lblk, 1));
+  ASSIGN_OR_RETURN(BlockRun run, MapBlocks(fs(), claim.ino(), inode, lblk, 1));
   return run.is_data() ? run.pblk : uint64_t{0};
 }
 
@@ -338,15 +341,15 @@ Result<bool> Image::SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
   }
   bool changed = true;
   if (store) {
-    RETURN_IF_ERROR(ext4fh::SetXattr(fs_.get(), ino, kAclAccessName, value, 0));
+    RETURN_IF_ERROR(ext4fh::SetXattr(fs(), ino, kAclAccessName, value, 0));
   } else {
-    Status st = ext4fh::RemoveXattr(fs_.get(), ino, kAclAccessName);
+    Status st = ext4fh::RemoveXattr(fs(), ino, kAclAccessName);
     if (!st.ok() && st.err() != ENODATA) {
       return st;
     }
     changed = st.ok();
   }
-  ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), ino));
+  ASSIGN_OR_RETURN(inode, ReadInode(fs(), ino));
   mode_t mode = (inode.i_mode & ~0777) | perms;
   if (!value.empty() && cred.uid != 0 && !cred.InGroup(inode_gid(inode))) {
     mode &= ~S_ISGID;
@@ -376,16 +379,16 @@ Status Image::SetXattr(const InodeClaim& claim, std::string_view name,
           return value.empty() ? OkStatus() : Status::Error(EACCES);
         }
         if (value.empty()) {
-          Status st = ext4fh::RemoveXattr(fs_.get(), ino, name);
+          Status st = ext4fh::RemoveXattr(fs(), ino, name);
           return st.err() == ENODATA ? OkStatus() : st;
         }
         RETURN_IF_ERROR(ParseAcl(value).status());
       }
-      RETURN_IF_ERROR(ext4fh::SetXattr(fs_.get(), ino, name, value, flags));
-      ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), ino));
+      RETURN_IF_ERROR(ext4fh::SetXattr(fs(), ino, name, value, flags));
+      ASSIGN_OR_RETURN(inode, ReadInode(fs(), ino));
     }
     SetTimes(inode, kCtime, Now());
-    return WriteInode(fs_.get(), ino, inode);
+    return WriteInode(fs(), ino, inode);
   };
   return Finish(set());
 }
@@ -396,10 +399,10 @@ Status Image::RemoveXattr(const InodeClaim& claim, std::string_view name) {
     ASSIGN_OR_RETURN(ext2_inode_large inode, ResolveForChange(claim));
     RETURN_IF_ERROR(CheckMutable(inode));
     RETURN_IF_ERROR(CheckXattrName(name));
-    RETURN_IF_ERROR(ext4fh::RemoveXattr(fs_.get(), claim.ino(), name));
-    ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), claim.ino()));
+    RETURN_IF_ERROR(ext4fh::RemoveXattr(fs(), claim.ino(), name));
+    ASSIGN_OR_RETURN(inode, ReadInode(fs(), claim.ino()));
     SetTimes(inode, kCtime, Now());
-    return WriteInode(fs_.get(), claim.ino(), inode);
+    return WriteInode(fs(), claim.ino(), inode);
   };
   return Finish(remove());
 }
@@ -423,7 +426,7 @@ Status Image::SetFlags(const InodeClaim& claim, uint32_t flags,
                                    LINUX_S_ISDIR(inode.i_mode), cred.uid == 0));
     inode.i_flags = next;
     SetTimes(inode, kCtime, Now());
-    return WriteInode(fs_.get(), claim.ino(), inode);
+    return WriteInode(fs(), claim.ino(), inode);
   };
   return Finish(set());
 }
@@ -434,28 +437,28 @@ Result<uint64_t> Image::Trim(uint64_t first_byte, uint64_t length,
   if (read_only_) {
     return Status::Error(EROFS);
   }
-  ext2_filsys fs = fs_.get();
-  const uint64_t bs = fs->blocksize;
+  ext2_filsys filsys = fs();
+  const uint64_t bs = filsys->blocksize;
   const blk64_t first = std::max<blk64_t>(first_byte / bs,
-                                          fs->super->s_first_data_block);
+                                          filsys->super->s_first_data_block);
   const blk64_t end = std::min<blk64_t>(
-      length / bs > ext2fs_blocks_count(fs->super) ? ext2fs_blocks_count(fs->super)
+      length / bs > ext2fs_blocks_count(filsys->super) ? ext2fs_blocks_count(filsys->super)
                                                    : first + length / bs,
-      ext2fs_blocks_count(fs->super));
+      ext2fs_blocks_count(filsys->super));
   const uint64_t min_blocks = std::max<uint64_t>(1, min_length / bs);
   uint64_t trimmed = 0;
   for (blk64_t start = first; start < end;) {
     blk64_t free_start = 0, used = 0;
-    if (ext2fs_find_first_zero_block_bitmap2(fs->block_map, start, end - 1,
+    if (ext2fs_find_first_zero_block_bitmap2(filsys->block_map, start, end - 1,
                                              &free_start) != 0) {
       break;
     }
-    if (ext2fs_find_first_set_block_bitmap2(fs->block_map, free_start, end - 1,
+    if (ext2fs_find_first_set_block_bitmap2(filsys->block_map, free_start, end - 1,
                                             &used) != 0) {
       used = end;
     }
     if (used - free_start >= min_blocks &&
-        io_channel_discard(fs->io, free_start, used - free_start) == 0) {
+        io_channel_discard(filsys->io, free_start, used - free_start) == 0) {
       trimmed += (used - free_start) * bs;
     }
     start = used;
@@ -465,11 +468,11 @@ Result<uint64_t> Image::Trim(uint64_t first_byte, uint64_t length,
 
 Status Image::Sync() {
   std::lock_guard lock(mu_);
-  if (read_only_ || fs_.get() == nullptr) {
+  if (read_only_ || fs() == nullptr) {
     return OkStatus();
   }
   RETURN_IF_ERROR(Finish(OkStatus()));
-  RETURN_IF_EXT2_ERROR(io_channel_flush(fs_->io), "cannot sync image");
+  RETURN_IF_EXT2_ERROR(io_channel_flush(fs()->io), "cannot sync image");
   return OkStatus();
 }
 

@@ -17,6 +17,9 @@
 #include "image/dir_edit.h"
 #include "image/directory.h"
 #include "image/image.h"
+#include "image/commit.h"
+#include "image/filesystem.h"
+#include "image/orphans.h"
 #include "image/inode.h"
 #include "image/inode_write.h"
 #include "image/space.h"
@@ -37,25 +40,25 @@ Result<uint32_t> FindLostAndFound(ext2_filsys fs) {
 Result<int> Image::ShelterOrphans(
     const std::function<bool(uint32_t ino, uint32_t generation)>& held) {
   std::lock_guard lock(mu_);
-  if (!commit_ || orphans_.members().empty()) {
+  if (!commit_ || orphans_->members().empty()) {
     return 0;
   }
   auto shelter = [&]() -> Result<int> {
-    ASSIGN_OR_RETURN(uint32_t lpf, FindLostAndFound(fs_.get()));
+    ASSIGN_OR_RETURN(uint32_t lpf, FindLostAndFound(fs()));
     int sheltered = 0;
-    for (uint32_t ino : std::set<uint32_t>(orphans_.members())) {
-      ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), ino));
+    for (uint32_t ino : std::set<uint32_t>(orphans_->members())) {
+      ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), ino));
       if (LINUX_S_ISDIR(inode.i_mode) || !held(ino, inode.i_generation)) {
         continue;
       }
-      RETURN_IF_ERROR(orphans_.Remove(fs_.get(), *commit_, ino));
+      RETURN_IF_ERROR(orphans_->Remove(fs(), *commit_, ino));
       std::string name = std::string(kShelterPrefix) + std::to_string(ino);
-      RETURN_IF_ERROR(AddEntry(fs_.get(), lpf, name, ino, inode.i_mode,
-                               AvailableBlocksForRoot(fs_.get())));
-      ASSIGN_OR_RETURN(inode, ReadInode(fs_.get(), ino));
+      RETURN_IF_ERROR(AddEntry(fs(), lpf, name, ino, inode.i_mode,
+                               AvailableBlocksForRoot(fs())));
+      ASSIGN_OR_RETURN(inode, ReadInode(fs(), ino));
       inode.i_links_count = 1;
       inode.i_dtime = 0;
-      RETURN_IF_ERROR(WriteInode(fs_.get(), ino, inode));
+      RETURN_IF_ERROR(WriteInode(fs(), ino, inode));
       ++sheltered;
     }
     return sheltered;
@@ -69,29 +72,29 @@ Result<int> Image::UnshelterOrphans() {
     return 0;
   }
   auto unshelter = [&]() -> Result<int> {
-    Result<uint32_t> lpf = FindLostAndFound(fs_.get());
+    Result<uint32_t> lpf = FindLostAndFound(fs());
     if (!lpf.ok()) {
       return lpf.err() == ENOENT ? Result<int>(0) : Result<int>(lpf.status());
     }
-    ASSIGN_OR_RETURN(ext2_inode_large dir, ReadInode(fs_.get(), *lpf));
+    ASSIGN_OR_RETURN(ext2_inode_large dir, ReadInode(fs(), *lpf));
     std::vector<DirEntry> sheltered;
-    RETURN_IF_ERROR(Directory(fs_.get(), *lpf, dir).List(0, [&](const DirEntry& e) {
+    RETURN_IF_ERROR(Directory(fs(), *lpf, dir).List(0, [&](const DirEntry& e) {
       if (e.name.starts_with(kShelterPrefix)) {
         sheltered.push_back(e);
       }
       return true;
     }));
     for (const DirEntry& e : sheltered) {
-      RETURN_IF_ERROR(RemoveEntry(fs_.get(), *lpf, e.name));
-      ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs_.get(), e.ino));
+      RETURN_IF_ERROR(RemoveEntry(fs(), *lpf, e.name));
+      ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), e.ino));
       if (inode.i_links_count > 1) {  // someone linked it meanwhile
         inode.i_links_count--;
-        RETURN_IF_ERROR(WriteInode(fs_.get(), e.ino, inode));
+        RETURN_IF_ERROR(WriteInode(fs(), e.ino, inode));
         continue;
       }
       inode.i_links_count = 0;
-      orphans_.Add(fs_.get(), *commit_, e.ino, inode);
-      RETURN_IF_ERROR(WriteInode(fs_.get(), e.ino, inode));
+      orphans_->Add(fs(), *commit_, e.ino, inode);
+      RETURN_IF_ERROR(WriteInode(fs(), e.ino, inode));
     }
     return static_cast<int>(sheltered.size());
   };

@@ -14,6 +14,20 @@
 
 namespace ext4fh {
 
+struct OpenOptions {
+  std::string path;     // image file or block device
+  uint64_t offset = 0;  // byte offset of the filesystem inside `path`
+  bool read_write = false;
+  // Images with the MMP feature (multiple-mount protection): a first
+  // read-write open runs the MMP protocol (which waits about 11 s, as the
+  // kernel's mount does); a restarted server takes over the MMP block its
+  // predecessor left in the "being checked" state, without waiting.
+  bool mmp_takeover = false;
+};
+
+// The longest name a directory entry holds, in bytes (EXT2_NAME_LEN).
+inline constexpr size_t kMaxNameBytes = 255;
+
 // What to do when the image turns out to be corrupt (ext4's errors=).
 enum class ErrorsPolicy { kContinue, kRemountRo, kPanic };
 
