@@ -41,9 +41,13 @@ class CliTest : public ::testing::Test {
     image_hash_ = Sha256(image_);
   }
 
-  // Background mounts are not Ext4fhMounts: undo them whatever the test did.
+  // Background mounts are not Ext4fhMounts: undo them whatever the test
+  // did. Then the image must be clean.
   void TearDown() override {
-    if (!mnt_.empty()) testutil::UnmountDetached(mnt_);
+    if (mnt_.empty()) return;
+    testutil::UnmountDetached(mnt_);
+    CommandResult fsck = testutil::Fsck(image_);
+    EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
   }
 
   // Runs ext4fh with `args` in the foreground and expects it to fail with

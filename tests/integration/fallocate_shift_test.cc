@@ -142,6 +142,8 @@ TEST_P(FallocateShiftTest, FuseMountRefusesBeforeTheServer) {
   EXPECT_EQ(errno, EOPNOTSUPP);
   close(fd);
   EXPECT_EQ(fuse->Unmount(), 0);
+  testutil::CommandResult fsck = testutil::Fsck(image);
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Shifts, FallocateShiftTest, ::testing::ValuesIn(kShifts));

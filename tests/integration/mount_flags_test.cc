@@ -106,6 +106,14 @@ class MountFlagsTest : public ::testing::Test {
     ASSERT_EQ(mkdir(mnt_.c_str(), 0755), 0);
   }
 
+  void TearDown() override {
+    if (mount_) {
+      EXPECT_EQ(mount_->Unmount(), 0);
+      testutil::CommandResult fsck = testutil::Fsck(image_);
+      EXPECT_EQ(fsck.exit_code, 0) << fsck.out;
+    }
+  }
+
   // Mounts with `-o options` (none when empty) in the foreground.
   void Mount(const std::string& options) {
     std::vector<std::string> args;
