@@ -84,7 +84,14 @@ std::string ReadAll(const std::string& path) {
 
 void DropCaches() {
   sync();
-  std::ofstream("/proc/sys/vm/drop_caches") << "2\n";
+  std::ofstream out("/proc/sys/vm/drop_caches");
+  out << "2\n" << std::flush;
+  ASSERT_TRUE(out.good()) << "cannot write drop_caches: " << strerror(errno);
+}
+
+uint64_t StatusNumber(const std::string& mnt, const std::string& key) {
+  std::string value = testutil::CtlStatus(mnt)[key];
+  return value.empty() ? 0 : std::stoull(value);
 }
 
 // One file of the tree and what its handle must lead back to.
@@ -129,19 +136,24 @@ class HandleTest : public CrashFixture {
                             "a/b/c/file", "top",
                             "a/hardlink", "a/symlink", "a/fifo", "a/socket",
                             "a/chr", "a/blk"}) {
-      Named n;
-      n.rel = rel;
-      struct stat st {};
-      ASSERT_EQ(lstat(Path(rel).c_str(), &st), 0) << rel;
-      n.ino = st.st_ino;
-      n.type = st.st_mode & S_IFMT;
-      n.handle = HandleOf(Path(rel));
-      ASSERT_EQ(n.handle.type, kFuseHandleType) << rel;
-      if (S_ISREG(st.st_mode)) {
-        n.content = ReadAll(Path(rel));
-      }
-      tree_.push_back(n);
+      tree_.push_back(Save(rel));
+      ASSERT_EQ(tree_.back().handle.type, kFuseHandleType) << rel;
     }
+  }
+
+  // What `rel` is now, with its handle.
+  Named Save(const std::string& rel) {
+    Named n;
+    n.rel = rel;
+    struct stat st {};
+    EXPECT_EQ(lstat(Path(rel).c_str(), &st), 0) << rel;
+    n.ino = st.st_ino;
+    n.type = st.st_mode & S_IFMT;
+    n.handle = HandleOf(Path(rel));
+    if (S_ISREG(st.st_mode)) {
+      n.content = ReadAll(Path(rel));
+    }
+    return n;
   }
 
   // Every handle of the tree opens its own file: same inode and type, same
@@ -199,6 +211,45 @@ class HandleTest : public CrashFixture {
     }
   }
 
+  // Drops the kernel's caches and waits until the server has seen it forget
+  // inodes (`cached_inodes` falls), so that the next opens of handles are
+  // resolved from the image through LOOKUP(nodeid, ".").
+  void DropCachesEvicting() {
+    uint64_t before = StatusNumber(mnt_, "cached_inodes");
+    ASSERT_NO_FATAL_FAILURE(DropCaches());
+    uint64_t after = before;
+    for (int i = 0; i < 250 && after >= before; ++i) {
+      usleep(20000);
+      after = StatusNumber(mnt_, "cached_inodes");
+    }
+    ASSERT_LT(after, before) << "drop_caches evicted nothing";
+  }
+
+  // Kills the server; another one must serve, counted as one more restart.
+  void Crash() {
+    uint64_t restarts = StatusNumber(mnt_, "restarts");
+    ASSERT_NO_FATAL_FAILURE(CrashAndWait());
+    EXPECT_EQ(StatusNumber(mnt_, "restarts"), restarts + 1);
+  }
+
+  // `ctl restart`; likewise.
+  void PlannedRestart() {
+    std::map<std::string, std::string> before = testutil::CtlStatus(mnt_);
+    ASSERT_EQ(testutil::Run({testutil::Ext4fhBinary(), "ctl", "restart", mnt_})
+                  .exit_code,
+              0);
+    pid_t old = static_cast<pid_t>(std::stol(before["server_pid"]));
+    ASSERT_GT(testutil::WaitForNewServer(mnt_, old), 0) << Diagnosis();
+    EXPECT_EQ(StatusNumber(mnt_, "restarts"),
+              std::stoull(before["restarts"]) + 1);
+  }
+
+  void CloseMountFdAndUnmount() {
+    close(mount_fd_);
+    mount_fd_ = -1;
+    UnmountAndCheck();
+  }
+
   int mount_fd_ = -1;
   std::vector<Named> tree_;
 };
@@ -210,30 +261,24 @@ TEST_F(HandleTest, HandlesOfEveryTypeSurviveCacheDropsRestartsAndRemounts) {
   ASSERT_NO_FATAL_FAILURE(MakeTree());
   OpenMountFd();
   ExpectTreeResolves("while cached");
-  DropCaches();
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
   ExpectTreeResolves("after drop_caches");
 
-  ASSERT_NO_FATAL_FAILURE(CrashAndWait());
+  ASSERT_NO_FATAL_FAILURE(Crash());
   ExpectTreeResolves("after a crash, cached");
-  DropCaches();
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
   ExpectTreeResolves("after a crash");
 
-  ASSERT_EQ(testutil::Run({testutil::Ext4fhBinary(), "ctl", "restart", mnt_})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(PlannedRestart());
   ExpectTreeResolves("after a planned restart, cached");
-  DropCaches();
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
   ExpectTreeResolves("after a planned restart");
 
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
   Mount({});
   OpenMountFd();
   ExpectTreeResolves("after a remount");
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
 }
 
 TEST_F(HandleTest, DeletedAndReusedInodesAreStale) {
@@ -263,9 +308,77 @@ TEST_F(HandleTest, DeletedAndReusedInodesAreStale) {
   EXPECT_EQ(read(fd, buf, sizeof(buf)), 8);
   EXPECT_STREQ(buf, "new file");
   close(fd);
-  close(mount_fd_);
-  mount_fd_ = -1;
+  CloseMountFdAndUnmount();
+}
+
+// Item 5: the handles of a deleted directory, of a directory deleted with
+// its parent, and of a deleted symlink are stale.
+TEST_F(HandleTest, DeletedDirectoriesAndSymlinksAreStale) {
+  Mount({});
+  OpenMountFd();
+  ASSERT_EQ(mkdir(Path("d").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(Path("d/sub").c_str(), 0755), 0);
+  ASSERT_EQ(symlink("d/sub", Path("link").c_str()), 0);
+  std::vector<Named> gone = {Save("d"), Save("d/sub"), Save("link")};
+  ASSERT_EQ(unlink(Path("link").c_str()), 0);
+  ASSERT_EQ(rmdir(Path("d/sub").c_str()), 0);
+  ASSERT_EQ(rmdir(Path("d").c_str()), 0);
+  for (const Named& n : gone) {
+    ExpectStale(n.handle, "deleted " + n.rel, n.ino);
+  }
+  CloseMountFdAndUnmount();
+}
+
+// Item 5: a handle saved before a crash or a planned restart is stale
+// after it once its file is deleted, whether before or after the restart:
+// the new server learns it from the image.
+TEST_F(HandleTest, FilesDeletedAcrossRestartsAreStale) {
+  Mount({});
+  OpenMountFd();
+  std::ofstream(Path("before")) << "deleted before the crash";
+  std::ofstream(Path("after")) << "deleted after the planned restart";
+  Named before = Save("before");
+  Named after = Save("after");
+  ASSERT_EQ(unlink(Path("before").c_str()), 0);
+  ASSERT_NO_FATAL_FAILURE(Crash());
+  ExpectStale(before.handle, "deleted before a crash", before.ino);
+  ASSERT_NO_FATAL_FAILURE(PlannedRestart());
+  ASSERT_EQ(unlink(Path("after").c_str()), 0);
+  ExpectStale(after.handle, "deleted after a planned restart", after.ino);
+  CloseMountFdAndUnmount();
+}
+
+// Item 5: across unmounts and new mounts too, also once new files reuse the
+// inode numbers (with new generations): the old handles never open them.
+TEST_F(HandleTest, FilesDeletedAcrossRemountsAreStaleAlsoWhenReused) {
+  Mount({});
+  std::ofstream(Path("before")) << "deleted before the remount";
+  std::ofstream(Path("after")) << "deleted after the remount";
+  Named before = Save("before");
+  Named after = Save("after");
+  ASSERT_EQ(unlink(Path("before").c_str()), 0);
   UnmountAndCheck();
+  Mount({});
+  OpenMountFd();
+  ExpectStale(before.handle, "deleted before a remount");
+  ASSERT_EQ(unlink(Path("after").c_str()), 0);
+  ExpectStale(after.handle, "deleted after a remount", after.ino);
+  CloseMountFdAndUnmount();
+
+  Mount({});
+  OpenMountFd();
+  std::set<ino_t> reused;
+  for (const char* name : {"new1", "new2"}) {
+    std::ofstream(Path(name)) << name;
+    tree_.push_back(Save(name));
+    reused.insert(tree_.back().ino);
+  }
+  ASSERT_EQ(reused, (std::set<ino_t>{before.ino, after.ino}))
+      << "the inode numbers were not reused";
+  ExpectStale(before.handle, "inode number reused after a remount");
+  ExpectStale(after.handle, "inode number reused after a remount");
+  ExpectTreeResolves("new files on reused inode numbers");
+  CloseMountFdAndUnmount();
 }
 
 // A superblock field of the image, from dumpe2fs -h.
@@ -336,9 +449,7 @@ TEST_F(HandleTest, CraftedHandlesAreStale) {
   EXPECT_GE(fd, 0);
   close(fd);
   EXPECT_EQ(testutil::CtlStatus(mnt_)["restarts"], "0");
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
 }
 
 // Item 4: random and mutated handles. Each either fails, or opens exactly
@@ -408,9 +519,7 @@ TEST_F(HandleTest, FuzzedHandlesNeverOpenAnotherFile) {
   EXPECT_EQ(status["restarts"], "0");
   EXPECT_EQ(status["state"], "serving");
   ExpectTreeResolves("after the fuzzing");
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
 }
 
 }  // namespace
