@@ -452,6 +452,37 @@ TEST_F(HandleTest, CraftedHandlesAreStale) {
   CloseMountFdAndUnmount();
 }
 
+// Item 4: words after the first three. fuse_fh_to_dentry only checks that
+// a handle of type 0x81 or 0x82 has at least three words, and LOOKUP(nodeid,
+// ".") carries nothing but the nodeid, so the rest never reaches the server
+// and it cannot refuse a handle it never issued: one with trailing junk (up
+// to MAX_HANDLE_SZ) opens the file its first three words name, as on the
+// kernel's ext4 (docs/kernel-facts.md, Q16). Junk never makes a stale handle
+// open anything.
+TEST_F(HandleTest, WordsAfterTheThirdAreIgnoredByTheKernel) {
+  Mount({});
+  ASSERT_NO_FATAL_FAILURE(MakeTree());
+  OpenMountFd();
+  uint32_t gen = 0;
+  std::memcpy(&gen, tree_[1].handle.bytes.data() + 8, 4);
+  Handle stale = Craft(gen + 1, static_cast<uint32_t>(tree_[1].ino), gen + 1);
+  stale.bytes.resize(MAX_HANDLE_SZ, 0xa5);
+  for (Named& n : tree_) {
+    n.handle.bytes.resize(MAX_HANDLE_SZ, 0xa5);
+  }
+  ExpectTreeResolves("with trailing junk, cached");
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
+  ExpectTreeResolves("with trailing junk");
+  for (Named& n : tree_) {  // the parent-carrying type, without a parent
+    n.handle.type = kFuseHandleType + 1;
+    n.handle.bytes.resize(12);
+  }
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
+  ExpectTreeResolves("as type 0x82 with three words");
+  ExpectStale(stale, "stale handle with trailing junk");
+  CloseMountFdAndUnmount();
+}
+
 // Item 4: random and mutated handles. Each either fails, or opens exactly
 // the file its words name, with the generation it has; the server lives.
 TEST_F(HandleTest, FuzzedHandlesNeverOpenAnotherFile) {
