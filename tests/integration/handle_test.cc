@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <linux/capability.h>
 #include <gtest/gtest.h>
 #include <linux/fs.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <set>
 
 #include "integration/crash_fixture.h"
+#include "testutil/run_as.h"
 
 namespace ext4fh {
 namespace {
@@ -379,6 +381,79 @@ TEST_F(HandleTest, FilesDeletedAcrossRemountsAreStaleAlsoWhenReused) {
   ExpectStale(after.handle, "inode number reused after a remount");
   ExpectTreeResolves("new files on reused inode numbers");
   CloseMountFdAndUnmount();
+}
+
+// Opens `h` with O_RDONLY and says what came of it: the path below `mnt`,
+// or the errno.
+std::string Outcome(int mount_fd, const Handle& h, const std::string& mnt) {
+  int fd = OpenHandle(mount_fd, h, O_RDONLY);
+  if (fd < 0) {
+    return strerrorname_np(-fd);
+  }
+  std::string path = FdPath(fd);
+  close(fd);
+  return path.starts_with(mnt) ? path.substr(mnt.size()) : "elsewhere " + path;
+}
+
+// The handles of p/q (below nobody's 0700 p) and r/s (below root's 0700 r),
+// each decoded from the image (caches dropped) by root and by uid 1000
+// holding only CAP_DAC_READ_SEARCH, which open_by_handle_at needs.
+std::map<std::string, std::string> DecodedBelowPrivateDirs(
+    const std::string& mnt) {
+  std::map<std::string, std::string> outcome;
+  int mount_fd = open(mnt.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (const char* rel : {"p/q", "r/s"}) {
+    Handle h = HandleOf(mnt + "/" + rel);
+    DropCaches();
+    outcome[std::string(rel) + " by root"] = Outcome(mount_fd, h, mnt);
+    DropCaches();
+    outcome[std::string(rel) + " by uid 1000"] = testutil::RunAs(
+        1000, 1000, [&] { return Outcome(mount_fd, h, mnt); },
+        uint64_t{1} << CAP_DAC_READ_SEARCH);
+  }
+  close(mount_fd);
+  return outcome;
+}
+
+// Item 6: reconnecting a directory handle below other users' 0700
+// directories. The kernel reads each parent to find the name (exportfs
+// get_name) with the decoder's credentials; on the kernel's ext4 root and a
+// user with CAP_DAC_READ_SEARCH both reconnect. ext4fh with
+// allow_other,default_permissions (the kernel checks) does the same.
+// Without default_permissions ext4fh checks OPENDIR itself and sees a uid,
+// not capabilities: the capable user gets ESTALE (docs/differences.md).
+TEST_F(HandleTest, ReconnectBelowPrivateDirectoriesAsOnExt4) {
+  if (!testutil::KernelMountAvailable()) {
+    GTEST_SKIP() << "no kernel loop mounts here";
+  }
+  std::string seed = dir_.Join("seed");
+  ASSERT_EQ(testutil::Shell("mkdir -p " + seed + "/p/q " + seed + "/r/s && " +
+                            "chmod 700 " + seed + "/p " + seed + "/r && " +
+                            "chown -R 65534:65534 " + seed + "/p")
+                .exit_code,
+            0);
+  testutil::MakeFs(image_, {"-t", "ext4"}, seed, "64M");
+  std::string kernel_image = dir_.Join("kernel.img");
+  testutil::MakeFs(kernel_image, {"-t", "ext4"}, seed, "64M");
+  std::string kmnt = dir_.Join("kmnt"), error;
+  ASSERT_EQ(mkdir(kmnt.c_str(), 0755), 0);
+  auto kernel = testutil::KernelMount::Start(kernel_image, kmnt, false, &error);
+  ASSERT_NE(kernel, nullptr) << error;
+  std::map<std::string, std::string> on_ext4 = DecodedBelowPrivateDirs(kmnt);
+  EXPECT_TRUE(kernel->Unmount());
+  for (const auto& [what, outcome] : on_ext4) {
+    EXPECT_EQ(outcome, "/" + what.substr(0, 3)) << what << " on ext4";
+  }
+
+  Mount({"-o", "allow_other,default_permissions"});
+  EXPECT_EQ(DecodedBelowPrivateDirs(mnt_), on_ext4);
+  UnmountAndCheck();
+
+  Mount({"-o", "allow_other"});
+  std::map<std::string, std::string> expected = on_ext4;
+  expected["p/q by uid 1000"] = expected["r/s by uid 1000"] = "ESTALE";
+  EXPECT_EQ(DecodedBelowPrivateDirs(mnt_), expected);
+  UnmountAndCheck();
 }
 
 // A superblock field of the image, from dumpe2fs -h.
