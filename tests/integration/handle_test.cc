@@ -294,11 +294,14 @@ TEST_F(HandleTest, DeletedAndReusedInodesAreStale) {
   ExpectStale(gone, "deleted file", gone_st.st_ino);
 
   // Reuse an inode number: ext4fh gives the new inode another generation.
+  // The number is free only once the kernel released the old file (the
+  // first ExpectStale waits for that).
   std::ofstream(Path("old")) << "old file";
   struct stat old {};
   ASSERT_EQ(stat(Path("old").c_str(), &old), 0);
   Handle old_handle = HandleOf(Path("old"));
   ASSERT_EQ(unlink(Path("old").c_str()), 0);
+  ExpectStale(old_handle, "deleted file", old.st_ino);
   std::ofstream(Path("new")) << "new file";
   struct stat now {};
   ASSERT_EQ(stat(Path("new").c_str(), &now), 0);
