@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <linux/capability.h>
 #include <gtest/gtest.h>
 #include <linux/fs.h>
 #include <signal.h>
@@ -22,6 +23,7 @@
 #include <set>
 
 #include "integration/crash_fixture.h"
+#include "testutil/run_as.h"
 
 namespace ext4fh {
 namespace {
@@ -84,7 +86,14 @@ std::string ReadAll(const std::string& path) {
 
 void DropCaches() {
   sync();
-  std::ofstream("/proc/sys/vm/drop_caches") << "2\n";
+  std::ofstream out("/proc/sys/vm/drop_caches");
+  out << "2\n" << std::flush;
+  ASSERT_TRUE(out.good()) << "cannot write drop_caches: " << strerror(errno);
+}
+
+uint64_t StatusNumber(const std::string& mnt, const std::string& key) {
+  std::string value = testutil::CtlStatus(mnt)[key];
+  return value.empty() ? 0 : std::stoull(value);
 }
 
 // One file of the tree and what its handle must lead back to.
@@ -129,19 +138,24 @@ class HandleTest : public CrashFixture {
                             "a/b/c/file", "top",
                             "a/hardlink", "a/symlink", "a/fifo", "a/socket",
                             "a/chr", "a/blk"}) {
-      Named n;
-      n.rel = rel;
-      struct stat st {};
-      ASSERT_EQ(lstat(Path(rel).c_str(), &st), 0) << rel;
-      n.ino = st.st_ino;
-      n.type = st.st_mode & S_IFMT;
-      n.handle = HandleOf(Path(rel));
-      ASSERT_EQ(n.handle.type, kFuseHandleType) << rel;
-      if (S_ISREG(st.st_mode)) {
-        n.content = ReadAll(Path(rel));
-      }
-      tree_.push_back(n);
+      tree_.push_back(Save(rel));
+      ASSERT_EQ(tree_.back().handle.type, kFuseHandleType) << rel;
     }
+  }
+
+  // What `rel` is now, with its handle.
+  Named Save(const std::string& rel) {
+    Named n;
+    n.rel = rel;
+    struct stat st {};
+    EXPECT_EQ(lstat(Path(rel).c_str(), &st), 0) << rel;
+    n.ino = st.st_ino;
+    n.type = st.st_mode & S_IFMT;
+    n.handle = HandleOf(Path(rel));
+    if (S_ISREG(st.st_mode)) {
+      n.content = ReadAll(Path(rel));
+    }
+    return n;
   }
 
   // Every handle of the tree opens its own file: same inode and type, same
@@ -199,6 +213,45 @@ class HandleTest : public CrashFixture {
     }
   }
 
+  // Drops the kernel's caches and waits until the server has seen it forget
+  // inodes (`cached_inodes` falls), so that the next opens of handles are
+  // resolved from the image through LOOKUP(nodeid, ".").
+  void DropCachesEvicting() {
+    uint64_t before = StatusNumber(mnt_, "cached_inodes");
+    ASSERT_NO_FATAL_FAILURE(DropCaches());
+    uint64_t after = before;
+    for (int i = 0; i < 250 && after >= before; ++i) {
+      usleep(20000);
+      after = StatusNumber(mnt_, "cached_inodes");
+    }
+    ASSERT_LT(after, before) << "drop_caches evicted nothing";
+  }
+
+  // Kills the server; another one must serve, counted as one more restart.
+  void Crash() {
+    uint64_t restarts = StatusNumber(mnt_, "restarts");
+    ASSERT_NO_FATAL_FAILURE(CrashAndWait());
+    EXPECT_EQ(StatusNumber(mnt_, "restarts"), restarts + 1);
+  }
+
+  // `ctl restart`; likewise.
+  void PlannedRestart() {
+    std::map<std::string, std::string> before = testutil::CtlStatus(mnt_);
+    ASSERT_EQ(testutil::Run({testutil::Ext4fhBinary(), "ctl", "restart", mnt_})
+                  .exit_code,
+              0);
+    pid_t old = static_cast<pid_t>(std::stol(before["server_pid"]));
+    ASSERT_GT(testutil::WaitForNewServer(mnt_, old), 0) << Diagnosis();
+    EXPECT_EQ(StatusNumber(mnt_, "restarts"),
+              std::stoull(before["restarts"]) + 1);
+  }
+
+  void CloseMountFdAndUnmount() {
+    close(mount_fd_);
+    mount_fd_ = -1;
+    UnmountAndCheck();
+  }
+
   int mount_fd_ = -1;
   std::vector<Named> tree_;
 };
@@ -210,30 +263,24 @@ TEST_F(HandleTest, HandlesOfEveryTypeSurviveCacheDropsRestartsAndRemounts) {
   ASSERT_NO_FATAL_FAILURE(MakeTree());
   OpenMountFd();
   ExpectTreeResolves("while cached");
-  DropCaches();
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
   ExpectTreeResolves("after drop_caches");
 
-  ASSERT_NO_FATAL_FAILURE(CrashAndWait());
+  ASSERT_NO_FATAL_FAILURE(Crash());
   ExpectTreeResolves("after a crash, cached");
-  DropCaches();
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
   ExpectTreeResolves("after a crash");
 
-  ASSERT_EQ(testutil::Run({testutil::Ext4fhBinary(), "ctl", "restart", mnt_})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(PlannedRestart());
   ExpectTreeResolves("after a planned restart, cached");
-  DropCaches();
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
   ExpectTreeResolves("after a planned restart");
 
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
   Mount({});
   OpenMountFd();
   ExpectTreeResolves("after a remount");
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
 }
 
 TEST_F(HandleTest, DeletedAndReusedInodesAreStale) {
@@ -247,11 +294,14 @@ TEST_F(HandleTest, DeletedAndReusedInodesAreStale) {
   ExpectStale(gone, "deleted file", gone_st.st_ino);
 
   // Reuse an inode number: ext4fh gives the new inode another generation.
+  // The number is free only once the kernel released the old file (the
+  // first ExpectStale waits for that).
   std::ofstream(Path("old")) << "old file";
   struct stat old {};
   ASSERT_EQ(stat(Path("old").c_str(), &old), 0);
   Handle old_handle = HandleOf(Path("old"));
   ASSERT_EQ(unlink(Path("old").c_str()), 0);
+  ExpectStale(old_handle, "deleted file", old.st_ino);
   std::ofstream(Path("new")) << "new file";
   struct stat now {};
   ASSERT_EQ(stat(Path("new").c_str(), &now), 0);
@@ -263,8 +313,149 @@ TEST_F(HandleTest, DeletedAndReusedInodesAreStale) {
   EXPECT_EQ(read(fd, buf, sizeof(buf)), 8);
   EXPECT_STREQ(buf, "new file");
   close(fd);
-  close(mount_fd_);
-  mount_fd_ = -1;
+  CloseMountFdAndUnmount();
+}
+
+// Item 5: the handles of a deleted directory, of a directory deleted with
+// its parent, and of a deleted symlink are stale.
+TEST_F(HandleTest, DeletedDirectoriesAndSymlinksAreStale) {
+  Mount({});
+  OpenMountFd();
+  ASSERT_EQ(mkdir(Path("d").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(Path("d/sub").c_str(), 0755), 0);
+  ASSERT_EQ(symlink("d/sub", Path("link").c_str()), 0);
+  std::vector<Named> gone = {Save("d"), Save("d/sub"), Save("link")};
+  ASSERT_EQ(unlink(Path("link").c_str()), 0);
+  ASSERT_EQ(rmdir(Path("d/sub").c_str()), 0);
+  ASSERT_EQ(rmdir(Path("d").c_str()), 0);
+  for (const Named& n : gone) {
+    ExpectStale(n.handle, "deleted " + n.rel, n.ino);
+  }
+  CloseMountFdAndUnmount();
+}
+
+// Item 5: a handle saved before a crash or a planned restart is stale
+// after it once its file is deleted, whether before or after the restart:
+// the new server learns it from the image.
+TEST_F(HandleTest, FilesDeletedAcrossRestartsAreStale) {
+  Mount({});
+  OpenMountFd();
+  std::ofstream(Path("before")) << "deleted before the crash";
+  std::ofstream(Path("after")) << "deleted after the planned restart";
+  Named before = Save("before");
+  Named after = Save("after");
+  ASSERT_EQ(unlink(Path("before").c_str()), 0);
+  ASSERT_NO_FATAL_FAILURE(Crash());
+  ExpectStale(before.handle, "deleted before a crash", before.ino);
+  ASSERT_NO_FATAL_FAILURE(PlannedRestart());
+  ASSERT_EQ(unlink(Path("after").c_str()), 0);
+  ExpectStale(after.handle, "deleted after a planned restart", after.ino);
+  CloseMountFdAndUnmount();
+}
+
+// Item 5: across unmounts and new mounts too, also once new files reuse the
+// inode numbers (with new generations): the old handles never open them.
+TEST_F(HandleTest, FilesDeletedAcrossRemountsAreStaleAlsoWhenReused) {
+  Mount({});
+  std::ofstream(Path("before")) << "deleted before the remount";
+  std::ofstream(Path("after")) << "deleted after the remount";
+  Named before = Save("before");
+  Named after = Save("after");
+  ASSERT_EQ(unlink(Path("before").c_str()), 0);
+  UnmountAndCheck();
+  Mount({});
+  OpenMountFd();
+  ExpectStale(before.handle, "deleted before a remount");
+  ASSERT_EQ(unlink(Path("after").c_str()), 0);
+  ExpectStale(after.handle, "deleted after a remount", after.ino);
+  CloseMountFdAndUnmount();
+
+  Mount({});
+  OpenMountFd();
+  std::set<ino_t> reused;
+  for (const char* name : {"new1", "new2"}) {
+    std::ofstream(Path(name)) << name;
+    tree_.push_back(Save(name));
+    reused.insert(tree_.back().ino);
+  }
+  ASSERT_EQ(reused, (std::set<ino_t>{before.ino, after.ino}))
+      << "the inode numbers were not reused";
+  ExpectStale(before.handle, "inode number reused after a remount");
+  ExpectStale(after.handle, "inode number reused after a remount");
+  ExpectTreeResolves("new files on reused inode numbers");
+  CloseMountFdAndUnmount();
+}
+
+// Opens `h` with O_RDONLY and says what came of it: the path below `mnt`,
+// or the errno.
+std::string Outcome(int mount_fd, const Handle& h, const std::string& mnt) {
+  int fd = OpenHandle(mount_fd, h, O_RDONLY);
+  if (fd < 0) {
+    return strerrorname_np(-fd);
+  }
+  std::string path = FdPath(fd);
+  close(fd);
+  return path.starts_with(mnt) ? path.substr(mnt.size()) : "elsewhere " + path;
+}
+
+// The handles of p/q (below nobody's 0700 p) and r/s (below root's 0700 r),
+// each decoded from the image (caches dropped) by root and by uid 1000
+// holding only CAP_DAC_READ_SEARCH, which open_by_handle_at needs.
+std::map<std::string, std::string> DecodedBelowPrivateDirs(
+    const std::string& mnt) {
+  std::map<std::string, std::string> outcome;
+  int mount_fd = open(mnt.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (const char* rel : {"p/q", "r/s"}) {
+    Handle h = HandleOf(mnt + "/" + rel);
+    DropCaches();
+    outcome[std::string(rel) + " by root"] = Outcome(mount_fd, h, mnt);
+    DropCaches();
+    outcome[std::string(rel) + " by uid 1000"] = testutil::RunAs(
+        1000, 1000, [&] { return Outcome(mount_fd, h, mnt); },
+        uint64_t{1} << CAP_DAC_READ_SEARCH);
+  }
+  close(mount_fd);
+  return outcome;
+}
+
+// Item 6: reconnecting a directory handle below other users' 0700
+// directories. The kernel reads each parent to find the name (exportfs
+// get_name) with the decoder's credentials; on the kernel's ext4 root and a
+// user with CAP_DAC_READ_SEARCH both reconnect. ext4fh with
+// allow_other,default_permissions (the kernel checks) does the same.
+// Without default_permissions ext4fh checks OPENDIR itself and sees a uid,
+// not capabilities: the capable user gets ESTALE (docs/differences.md).
+TEST_F(HandleTest, ReconnectBelowPrivateDirectoriesAsOnExt4) {
+  if (!testutil::KernelMountAvailable()) {
+    GTEST_SKIP() << "no kernel loop mounts here";
+  }
+  std::string seed = dir_.Join("seed");
+  ASSERT_EQ(testutil::Shell("mkdir -p " + seed + "/p/q " + seed + "/r/s && " +
+                            "chmod 700 " + seed + "/p " + seed + "/r && " +
+                            "chown -R 65534:65534 " + seed + "/p")
+                .exit_code,
+            0);
+  testutil::MakeFs(image_, {"-t", "ext4"}, seed, "64M");
+  std::string kernel_image = dir_.Join("kernel.img");
+  testutil::MakeFs(kernel_image, {"-t", "ext4"}, seed, "64M");
+  std::string kmnt = dir_.Join("kmnt"), error;
+  ASSERT_EQ(mkdir(kmnt.c_str(), 0755), 0);
+  auto kernel = testutil::KernelMount::Start(kernel_image, kmnt, false, &error);
+  ASSERT_NE(kernel, nullptr) << error;
+  std::map<std::string, std::string> on_ext4 = DecodedBelowPrivateDirs(kmnt);
+  EXPECT_TRUE(kernel->Unmount());
+  for (const auto& [what, outcome] : on_ext4) {
+    EXPECT_EQ(outcome, "/" + what.substr(0, 3)) << what << " on ext4";
+  }
+
+  Mount({"-o", "allow_other,default_permissions"});
+  EXPECT_EQ(DecodedBelowPrivateDirs(mnt_), on_ext4);
+  UnmountAndCheck();
+
+  Mount({"-o", "allow_other"});
+  std::map<std::string, std::string> expected = on_ext4;
+  expected["p/q by uid 1000"] = expected["r/s by uid 1000"] = "ESTALE";
+  EXPECT_EQ(DecodedBelowPrivateDirs(mnt_), expected);
   UnmountAndCheck();
 }
 
@@ -336,9 +527,38 @@ TEST_F(HandleTest, CraftedHandlesAreStale) {
   EXPECT_GE(fd, 0);
   close(fd);
   EXPECT_EQ(testutil::CtlStatus(mnt_)["restarts"], "0");
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
+}
+
+// Item 4: words after the first three. fuse_fh_to_dentry only checks that
+// a handle of type 0x81 or 0x82 has at least three words, and LOOKUP(nodeid,
+// ".") carries nothing but the nodeid, so the rest never reaches the server
+// and it cannot refuse a handle it never issued: one with trailing junk (up
+// to MAX_HANDLE_SZ) opens the file its first three words name, as on the
+// kernel's ext4 (docs/kernel-facts.md, Q16). Junk never makes a stale handle
+// open anything.
+TEST_F(HandleTest, WordsAfterTheThirdAreIgnoredByTheKernel) {
+  Mount({});
+  ASSERT_NO_FATAL_FAILURE(MakeTree());
+  OpenMountFd();
+  uint32_t gen = 0;
+  std::memcpy(&gen, tree_[1].handle.bytes.data() + 8, 4);
+  Handle stale = Craft(gen + 1, static_cast<uint32_t>(tree_[1].ino), gen + 1);
+  stale.bytes.resize(MAX_HANDLE_SZ, 0xa5);
+  for (Named& n : tree_) {
+    n.handle.bytes.resize(MAX_HANDLE_SZ, 0xa5);
+  }
+  ExpectTreeResolves("with trailing junk, cached");
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
+  ExpectTreeResolves("with trailing junk");
+  for (Named& n : tree_) {  // the parent-carrying type, without a parent
+    n.handle.type = kFuseHandleType + 1;
+    n.handle.bytes.resize(12);
+  }
+  ASSERT_NO_FATAL_FAILURE(DropCachesEvicting());
+  ExpectTreeResolves("as type 0x82 with three words");
+  ExpectStale(stale, "stale handle with trailing junk");
+  CloseMountFdAndUnmount();
 }
 
 // Item 4: random and mutated handles. Each either fails, or opens exactly
@@ -408,9 +628,7 @@ TEST_F(HandleTest, FuzzedHandlesNeverOpenAnotherFile) {
   EXPECT_EQ(status["restarts"], "0");
   EXPECT_EQ(status["state"], "serving");
   ExpectTreeResolves("after the fuzzing");
-  close(mount_fd_);
-  mount_fd_ = -1;
-  UnmountAndCheck();
+  CloseMountFdAndUnmount();
 }
 
 }  // namespace

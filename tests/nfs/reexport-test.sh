@@ -8,8 +8,12 @@
 # handles; then the ext4fh server is crashed (SIGKILL) and replaced (ctl
 # restart), and the old handles must still read and write the right files,
 # also when other files are looked up first (scrambled). ganesha keeps
-# running throughout: the mount never goes away. A handle to a deleted file
-# gives NFS3ERR_STALE. Last, the image must be clean (e2fsck -fn).
+# running throughout: the mount never goes away. Then ganesha is restarted
+# and the kernel's caches dropped until it holds none of the files, so that
+# the ext4fh server itself must resolve the old handles from the image;
+# they must read, write and (for a directory) create and look up, also
+# after another crash. A handle to a deleted file gives NFS3ERR_STALE.
+# Last, the image must be clean (e2fsck -fn).
 #
 # Prints "ok" or "FAILED" per check; exits 0 only when all passed.
 # Needs root, nfs-ganesha, nfs-ganesha-vfs, rpcbind, libnfs-utils.
@@ -55,6 +59,38 @@ wait_new_server() {  # old pid -> waits until another one serves
 expect_read() {  # handle expected what
 	got=$(nfs read "$NFS_SERVER" "$1" 0 4096)
 	[ "$got" = "$2" ] && ok "$3" || bad "$3: read '$got', expected '$2'"
+}
+cached() { "$EXT4FH" ctl status "$mnt" | sed -n 's/^cached_inodes: //p'; }
+evicted() {  # max -> drops the caches; true once the kernel holds <= max inodes
+	sync
+	echo 2 >/proc/sys/vm/drop_caches || return 1
+	for _ in $(seq 1 200); do
+		[ "$(cached)" -le "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# ganesha is restarted, so that it closes its fds and forgets its objects,
+# then the kernel's caches are dropped until the kernel holds none of the
+# files below (only the root, which ganesha keeps open): the old handles
+# can then only be resolved by the server from the image, through
+# LOOKUP(nodeid, "."), and for the directory "..", as a restarted NFS
+# server would have to.
+from_image() {  # tag
+	$GANESHA_CTL restart >/dev/null 2>&1 || bad "$1: ganesha restart"
+	before=$(cached)
+	evicted 1 && ok "$1: the kernel forgot the inodes (cached_inodes $before -> $(cached))" ||
+		bad "$1: cached_inodes $before -> $(cached) after drop_caches"
+	expect_read "$b" "file b" "$1: read dir/b.txt by old handle"
+	nfs truncate "$NFS_SERVER" "$c" 0 && nfs write "$NFS_SERVER" "$c" 0 "$1-c" >/dev/null ||
+		bad "$1: truncate and write c.txt by old handle"
+	expect_read "$c" "$1-c" "$1: read back c.txt by old handle"
+	new=$(nfs create "$NFS_SERVER" "$d" "$1") && nfs write "$NFS_SERVER" "$new" 0 "$1" >/dev/null ||
+		bad "$1: create in dir/sub by its old handle"
+	[ "$(cat "$mnt/dir/sub/$1" 2>&1)" = "$1" ] && ok "$1: created dir/sub/$1 by the old directory handle" ||
+		bad "$1: dir/sub/$1 holds '$(cat "$mnt/dir/sub/$1" 2>&1)'"
+	[ "$(nfs lookupat "$NFS_SERVER" "$d" c.txt)" = "$c" ] && ok "$1: lookup in the old directory handle" ||
+		bad "$1: lookup of c.txt in the old directory handle"
 }
 
 a=$(nfs lookup "$NFS_SERVER" "$NFS_EXPORT" a.txt) || bad "lookup a.txt"
@@ -102,7 +138,15 @@ expect_read "$a" "crash-a" "old handle of a.txt after others were looked up firs
 restarts=$("$EXT4FH" ctl status "$mnt" | sed -n 's/^restarts: //p')
 [ "$restarts" = 3 ] && ok "three server restarts" || bad "restarts: $restarts"
 
-# 5. A deleted file's handle is stale, not another file. ganesha caches
+# 5. Resolved from the image: ganesha restarted and the caches dropped,
+#    then once more after a crash.
+from_image forced
+old=$(server_pid)
+kill -9 "$old"
+wait_new_server "$old" && ok "server restarted after SIGKILL" || bad "no new server"
+from_image crashed
+
+# 6. A deleted file's handle is stale, not another file. ganesha caches
 #    the object for a known handle, so it is restarted to ask afresh.
 rm "$mnt/dir/o40"
 for i in $(seq 41 60); do echo "new $i" >"$mnt/dir/n$i"; done
@@ -112,15 +156,37 @@ nfs read "$NFS_SERVER" "$gone" 0 100 >/dev/null 2>&1
 rc=$?
 [ $rc = 3 ] && ok "a deleted file's handle gives NFS3ERR_STALE" || bad "deleted file's handle: exit $rc"
 expect_read "$b" "file b" "old handle of b.txt after a ganesha restart"
+# ganesha checks the length of its handles (the kernel would not: Q16).
+nfs read "$NFS_SERVER" "${b}00000000" 0 100 >/dev/null 2>&1
+rc=$?
+[ $rc = 4 ] && ok "a handle with trailing bytes gives NFS3ERR_BADHANDLE" || bad "trailing bytes: exit $rc"
+
+# 7. ganesha names the filesystem in its handles by the UUID that blkid
+#    reads from the mount's loop device (fuseblk), not by the device number,
+#    so the handles also survive an unmount and a new mount of the image
+#    (ganesha must be stopped to unmount: it holds the mount).
+uuid=$(blkid -o value -s UUID "$IMG" | tr -d -)
+case $b in *"$uuid"*) ok "handles hold the image's UUID" ;; *) bad "no UUID $uuid in handle $b" ;; esac
+$GANESHA_CTL stop
+bash "$UNMOUNT" && "$EXT4FH" "$IMG" "$mnt" 2>/dev/null || bad "remount"
+$GANESHA_CTL start >/dev/null 2>&1 || bad "ganesha start after the remount"
+expect_read "$b" "file b" "old handle of b.txt after a remount"
+new=$(nfs create "$NFS_SERVER" "$d" remounted) && [ -f "$mnt/dir/sub/remounted" ] &&
+	ok "create by the old directory handle after a remount" ||
+	bad "create by the old directory handle after a remount"
 echo "checks failed: $fails"
 exit $((fails > 0))
 EOF
 
-export EXT4FH=$ext4fh NFSH=$nfsh MNT=$work/mnt
-GANESHA_PRE="$ext4fh $work/fs.img $work/mnt" \
-GANESHA_POST="keeper=\$($ext4fh ctl status $work/mnt | sed -n 's/^keeper_pid: //p')
-umount $work/mnt
-while [ -n \"\$keeper\" ] && kill -0 \"\$keeper\" 2>/dev/null; do sleep 0.05; done" \
+# Unmounts and waits until the keeper has exited (the image is then clean).
+cat >"$work/unmount.sh" <<EOF
+keeper=\$("$ext4fh" ctl status "$work/mnt" | sed -n 's/^keeper_pid: //p')
+umount "$work/mnt" || exit 1
+while [ -n "\$keeper" ] && kill -0 "\$keeper" 2>/dev/null; do sleep 0.05; done
+EOF
+
+export EXT4FH=$ext4fh NFSH=$nfsh MNT=$work/mnt IMG=$work/fs.img UNMOUNT=$work/unmount.sh
+GANESHA_PRE="$ext4fh $work/fs.img $work/mnt" GANESHA_POST="bash $work/unmount.sh" \
 	"$here/run-ganesha.sh" "$work/mnt" bash "$work/scenario.sh"
 rc=$?
 if e2fsck -fn "$work/fs.img" >"$work/fsck.out" 2>&1; then
