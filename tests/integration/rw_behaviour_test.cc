@@ -311,25 +311,54 @@ TEST_F(RwTest, RunningOutOfSpaceFailsCleanlyAndDeletingFreesIt) {
   UnmountAndCheck();
 }
 
-TEST_F(RwTest, RunningOutOfInodesFailsCleanly) {
-  Make({"-t", "ext4", "-N", "64"}, "16M");
-  Mount();
+// Creates files in `root` until that fails, then tries every other kind of
+// inode; returns what each gave and what statfs says is left.
+std::string FillInodes(const std::string& root) {
   int created = 0;
-  int err = 0;
-  for (int i = 0; i < 200; ++i) {
-    int fd = open(M("f" + std::to_string(i)).c_str(), O_WRONLY | O_CREAT, 0644);
+  std::string out;
+  for (;; ++created) {
+    int fd = open((root + "/f" + std::to_string(created)).c_str(),
+                  O_WRONLY | O_CREAT, 0644);
     if (fd < 0) {
-      err = errno;
+      out = "open " + std::string(strerrorname_np(errno));
       break;
     }
     close(fd);
-    ++created;
   }
-  EXPECT_EQ(err, ENOSPC);
-  EXPECT_GT(created, 30);
-  EXPECT_EQ(mkdir(M("d").c_str(), 0755), -1);
-  EXPECT_EQ(errno, ENOSPC);
+  auto outcome = [](int rc) {
+    return rc == 0 ? std::string("OK") : std::string(strerrorname_np(errno));
+  };
+  out += " mkdir " + outcome(mkdir((root + "/d").c_str(), 0755));
+  out += " symlink " + outcome(symlink("target", (root + "/s").c_str()));
+  out += " mknod " + outcome(mknod((root + "/p").c_str(), S_IFIFO | 0644, 0));
+  out += " link " + outcome(link((root + "/f0").c_str(), (root + "/l").c_str()));
+  struct statvfs sv {};
+  statvfs(root.c_str(), &sv);
+  return "created=" + std::to_string(created) + " " + out +
+         " ffree=" + std::to_string(sv.f_ffree);
+}
+
+TEST_F(RwTest, RunningOutOfInodesFailsCleanly) {
+  Make({"-t", "ext4", "-N", "64"}, "16M");
+  std::string kimage = dir_.Join("kernel.img");
+  testutil::CopyImage(image_, kimage);
+  std::string keep = Pattern(50000, 4);
+  Mount();
+  ASSERT_TRUE(WriteFile(M("keep"), keep));
+  std::string fuse = FillInodes(mnt_);
+  EXPECT_THAT(fuse, MatchesRegex("created=[0-9]+ open ENOSPC mkdir ENOSPC "
+                                 "symlink ENOSPC mknod ENOSPC link OK ffree=0"));
+  EXPECT_EQ(ReadFile(M("keep")), keep) << "unrelated file untouched";
+  if (testutil::KernelMountAvailable()) {
+    std::string error;
+    auto kernel = MountKernel(kimage, &error);
+    ASSERT_NE(kernel, nullptr) << error;
+    ASSERT_TRUE(WriteFile(KernelDir() + "/keep", keep));
+    EXPECT_EQ(fuse, FillInodes(KernelDir())) << "ext4fh, then the kernel";
+    EXPECT_TRUE(kernel->Unmount());
+  }
   ASSERT_EQ(unlink(M("f0").c_str()), 0);
+  ASSERT_EQ(unlink(M("l").c_str()), 0);  // f0's other link
   EXPECT_TRUE(Eventually([&] {
     int fd = open(M("again").c_str(), O_WRONLY | O_CREAT, 0644);
     if (fd >= 0) {
@@ -337,6 +366,7 @@ TEST_F(RwTest, RunningOutOfInodesFailsCleanly) {
     }
     return fd >= 0;
   })) << "the freed inode is usable again";
+  EXPECT_EQ(ReadFile(M("keep")), keep);
   UnmountAndCheck();
 }
 
