@@ -569,6 +569,19 @@ TEST_F(RwTest, MultipleMountProtectionKeepsOthersOut) {
     auto kernel = MountKernel(image_, &error);
     EXPECT_EQ(kernel, nullptr) << "the kernel must refuse";
   }
+  // A copy has neither the guard nor the lock, as the image would be for
+  // another host sharing its storage: MMP alone makes the others refuse.
+  std::string copy = dir_.Join("copy.img");
+  testutil::CopyImage(image_, copy);
+  fuse2fs = testutil::Run({"fuse2fs", copy, dir_.Join("other")}, 60);
+  EXPECT_NE(fuse2fs.exit_code, 0);
+  EXPECT_THAT(fuse2fs.out + fuse2fs.err, HasSubstr("MMP"));
+  if (testutil::KernelMountAvailable()) {
+    std::string error;
+    auto kernel = testutil::KernelMount::Start(copy, KernelDir(), false, &error);
+    EXPECT_EQ(kernel, nullptr) << "the kernel must refuse the copy";
+    EXPECT_THAT(testutil::Run({"dmesg"}).out, HasSubstr("MMP"));
+  }
   UnmountAndCheck();
   EXPECT_THAT(testutil::Run({"dumpe2fs", "-h", image_}).out,
               HasSubstr("mmp_sequence: 0xff4d4d50"))

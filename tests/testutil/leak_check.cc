@@ -10,18 +10,21 @@
 #include <sstream>
 
 #include "testutil/subprocess.h"
+#include "testutil/temp_dir.h"
 
 namespace ext4fh::testutil {
 namespace {
 
-// Every temp dir of a test (testutil::TempDir) has this in its path.
-constexpr std::string_view kTestDirMark = "/ext4fh-test.";
-
+// Whether `text` names a path inside a temp dir this process made (other
+// test binaries may be running beside it, with temp dirs of their own).
 bool MentionsTestDir(std::string_view text) {
-  return text.find(kTestDirMark) != std::string_view::npos;
+  for (const std::string& dir : TempDirsMade()) {
+    if (text.find(dir + "/") != std::string_view::npos) return true;
+  }
+  return false;
 }
 
-// Lines of `text` that mention a test temp dir.
+// Lines of `text` that mention one of this process's temp dirs.
 std::string TestDirLines(const std::string& text) {
   std::istringstream in(text);
   std::string line, found;
@@ -36,7 +39,7 @@ std::string TestMounts() {
   return TestDirLines(std::string(std::istreambuf_iterator<char>(in), {}));
 }
 
-// Loop devices backed by a file in a test temp dir.
+// Loop devices backed by a file in one of this process's temp dirs.
 std::string TestLoopDevices() {
   return TestDirLines(Run({"losetup", "-l", "-n", "-O", "NAME,BACK-FILE"}).out);
 }
@@ -56,8 +59,8 @@ std::string CommandNameOf(const std::filesystem::path& proc_dir) {
   return name;
 }
 
-// ext4fh processes (keepers and servers) whose command line names a test
-// temp dir, and ext4fh children of this process.
+// ext4fh processes (keepers and servers) whose command line names one of
+// this process's temp dirs, and ext4fh children of this process.
 std::string TestServers() {
   std::string found;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {

@@ -1,9 +1,9 @@
 #pragma once
 
 // A GoogleTest environment that fails the run when it leaves anything
-// behind: mounts under test temp dirs, loop devices backed by files in
-// them, or ext4fh processes (keepers and servers) that name them or are
-// children of the test binary.
+// behind: mounts under the temp dirs (testutil::TempDir) it made, loop
+// devices backed by files in them, or ext4fh processes (keepers and
+// servers) that name them or are children of the test binary.
 
 namespace ext4fh::testutil {
 

@@ -8,6 +8,14 @@
 #include <system_error>
 
 namespace ext4fh::testutil {
+namespace {
+
+std::vector<std::string>& MadePaths() {
+  static std::vector<std::string> paths;
+  return paths;
+}
+
+}  // namespace
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
@@ -17,12 +25,15 @@ TempDir::TempDir() {
     throw std::runtime_error("cannot create temp dir");
   }
   path_ = templ;
+  MadePaths().push_back(path_);
 }
 
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
+
+const std::vector<std::string>& TempDirsMade() { return MadePaths(); }
 
 std::string TempDir::Join(const std::string& name) const {
   return path_ + "/" + name;

@@ -6,6 +6,7 @@
 // emptied.
 
 #include <string>
+#include <vector>
 
 namespace ext4fh::testutil {
 
@@ -23,5 +24,9 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Every TempDir path this process has made, including those already
+// removed (for the leak check).
+const std::vector<std::string>& TempDirsMade();
 
 }  // namespace ext4fh::testutil
