@@ -143,6 +143,11 @@ class Image {
   // the bytes written.
   Result<size_t> Write(const InodeClaim& claim, uint64_t offset,
                        std::span<const char> data, const Credentials& cred);
+  // How much of `length` bytes at `offset` the claimed file can take
+  // under its maximum size; EFBIG when none (generic_write_check_limits,
+  // which the kernel applies before copy_file_range reads anything).
+  Result<uint64_t> WritableLength(const InodeClaim& claim, uint64_t offset,
+                                  uint64_t length);
   // fallocate(2) modes: 0, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE,
   // COLLAPSE_RANGE, INSERT_RANGE.
   Status Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
@@ -160,6 +165,8 @@ class Image {
                   const Credentials& cred);
   // Discards free blocks of at least `min_blocks` in [first, first+count):
   // holes are punched in the image file. Returns the bytes discarded.
+  // EINVAL, as ext4's FITRIM, when `length` is below a block, the range
+  // starts past the filesystem, or `min_length` exceeds a block group.
   Result<uint64_t> Trim(uint64_t first_byte, uint64_t length,
                         uint64_t min_length);
   // Makes everything written so far durable (fsync of the image).
