@@ -303,6 +303,7 @@ std::string HelpText() {
          "                          when reads update atime (relatime)\n"
          "  errors=continue|remount-ro|panic\n"
          "                          what to do on detected corruption\n"
+         "                          (default: the image's, set by tune2fs -e)\n"
          "  offset=BYTES            filesystem starts at BYTES into IMAGE\n"
          "  fsck_hooks=DIR          also run the fsck hooks in DIR (after the\n"
          "                          shipped ones) after a crash and before\n"

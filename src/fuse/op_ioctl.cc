@@ -6,8 +6,14 @@
 //   FS_IOC_GETFLAGS/SETFLAGS     chattr/lsattr (the kernel's fileattr code
 //                                sends them with a 4-byte argument)
 //   FS_IOC_FSGETXATTR/FSSETXATTR the same flags as xflags
-//   FS_IOC_GETVERSION            the inode generation
+//   FS_IOC_GETVERSION            the inode generation (an int, as ext4
+//                                writes it, though the number says long)
 //   FITRIM                       discard free blocks: holes in the image
+// A 64-bit process gets ENOTTY for the 32-bit numbers (FS_IOC32_*), as
+// from ext4. A 32-bit process's ioctls come with FUSE_IOCTL_COMPAT, after
+// the VFS has served the flag ioctls itself; of the rest, ext4 (its
+// ext4_compat_ioctl) takes FS_IOC32_GETVERSION and FITRIM, and answers
+// ENOTTY to the others that reach it.
 // BMAP reaches a server only for fuseblk mounts (fuse_bmap needs s_bdev),
 // so a plain FUSE mount answers FIBMAP with 0 in the kernel itself.
 
@@ -50,13 +56,15 @@ uint32_t FromXflags(uint32_t current, uint32_t xflags) {
   return current;
 }
 
-// Copies up to out_size bytes of `value` (little-endian, so a 4-byte
-// answer to an 8-byte request still holds the whole value).
+// The bytes of `value`, at most out_size of them (little-endian, so the
+// low bytes). The kernel copies back only the bytes a reply holds, so an
+// int answer to a long-sized command leaves the rest of the caller's long
+// alone, as ext4's put_user of an int does.
 template <typename T>
 std::string Bytes(const T& value, size_t out_size) {
-  std::string out(std::max(out_size, sizeof(T)), '\0');
+  std::string out(sizeof(T), '\0');
   std::memcpy(out.data(), &value, sizeof(T));
-  out.resize(std::min(out_size, out.size()));
+  out.resize(std::min(out_size, sizeof(T)));
   return out;
 }
 
@@ -87,7 +95,7 @@ Result<std::string> DoIoctl(fuse_req_t req, fuse_ino_t ino, unsigned cmd,
   switch (cmd) {
     case FS_IOC_GETFLAGS: {
       ASSIGN_OR_RETURN(uint32_t flags, image.GetFlags(claim));
-      return Bytes(static_cast<uint64_t>(flags), out_size);
+      return Bytes(flags, out_size);
     }
     case FS_IOC_SETFLAGS:
       RETURN_IF_ERROR(image.SetFlags(claim, Read<uint32_t>(in, in_size),
@@ -108,12 +116,25 @@ Result<std::string> DoIoctl(fuse_req_t req, fuse_ino_t ino, unsigned cmd,
     }
     case FS_IOC_GETVERSION: {
       ASSIGN_OR_RETURN(Attr attr, image.GetAttr(claim));
-      return Bytes(static_cast<uint64_t>(attr.generation), out_size);
+      return Bytes(attr.generation, out_size);
     }
     case FITRIM:
       return Trim(server, fuse_req_ctx(req), in, in_size, out_size);
     default:
       return Status::Error(ENOTTY);
+  }
+}
+
+// The 64-bit command a 32-bit process's `cmd` stands for; 0 for those
+// ext4 refuses from 32-bit processes.
+unsigned CompatCommand(unsigned cmd) {
+  switch (cmd) {
+    case FS_IOC32_GETVERSION:
+      return FS_IOC_GETVERSION;
+    case FITRIM:
+      return FITRIM;
+    default:
+      return 0;
   }
 }
 
@@ -124,7 +145,10 @@ void Ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void*,
            size_t in_bufsz, size_t out_bufsz) {
   Guarded(req, "ioctl", [&](Reply& reply) {
     if (flags & FUSE_IOCTL_COMPAT) {
-      return reply.Errno(ENOSYS);
+      cmd = CompatCommand(cmd);
+      if (cmd == 0) {
+        return reply.Errno(ENOTTY);
+      }
     }
     Result<std::string> out = DoIoctl(req, ino, cmd, in_buf, in_bufsz, out_bufsz);
     if (out.ok() && (cmd == FS_IOC_SETFLAGS || cmd == FS_IOC_FSSETXATTR)) {

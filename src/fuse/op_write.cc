@@ -172,6 +172,7 @@ Result<size_t> DoCopy(fuse_req_t req, fuse_ino_t in, off_t off_in,
   ASSIGN_OR_RETURN(NodeClaim src, ClaimFor(in));
   ASSIGN_OR_RETURN(NodeClaim dst, ClaimFor(out));
   Credentials cred = server.CredentialsOf(req, false);
+  ASSIGN_OR_RETURN(len, server.image().WritableLength(dst, off_out, len));
   std::vector<char> buf(std::min(len, kChunk));
   size_t done = 0;
   while (done < len) {

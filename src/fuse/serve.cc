@@ -11,7 +11,6 @@
 #include "fuse/node_claim.h"
 #include "fuse/session.h"
 #include "fuse/shared_state.h"
-#include "image/clean_state.h"
 #include "util/log.h"
 
 namespace ext4fh {
@@ -26,16 +25,7 @@ Result<std::unique_ptr<Image>> OpenImage(const ServerConfig& config,
   options.open.mmp_takeover = resuming;
   options.resuming = resuming;
   options.write_required = config.write_required;
-  if (resuming && config.errors == ErrorsPolicy::kRemountRo &&
-      ReadCleanState(options.open).value_or(CleanState::kClean) ==
-          CleanState::kErrors) {
-    // The predecessor went read-only on corruption, and no hook repaired
-    // it since: stay read-only.
-    LOG(WARNING) << config.image_path << ": errors recorded; serving "
-                 << "read-only (errors=remount-ro)";
-    options.open.read_write = false;
-    options.write_required = false;
-  }
+  options.errors = config.errors;
   return Image::Open(options);
 }
 
@@ -174,7 +164,6 @@ int RunServer(const ServerConfig& config, int fuse_fd, int state_fd) {
     LOG(ERROR) << session.status().ToString();
     return kServerFailed;
   }
-  (*image)->set_errors_policy(config.errors);
   (*image)->set_atime_policy(config.atime);
   Result<std::vector<uint64_t>> stale =
       (*state)->has_init_reply() ? Resume(server, **session, **state)

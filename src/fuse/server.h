@@ -34,7 +34,8 @@ struct ServerConfig {
   bool allow_other = false;
   double attr_timeout = 1.0;
   double entry_timeout = 1.0;
-  ErrorsPolicy errors = ErrorsPolicy::kContinue;
+  // errors=; unset: the superblock's s_errors decides (image.h).
+  std::optional<ErrorsPolicy> errors;
   AtimePolicy atime = AtimePolicy::kRelatime;
   bool debug = false;
   int threads = 2;

@@ -103,7 +103,47 @@ const Translation* Find(errcode_t code) {
   return nullptr;
 }
 
+// EXT4_ERR_* (the kernel's fs/ext4/ext4.h; not in e2fsprogs' headers).
+// EFSBADCRC is EBADMSG and EFSCORRUPTED is EUCLEAN in the kernel.
+struct Ext4Err {
+  int err;
+  uint8_t code;
+};
+constexpr uint8_t kExt4ErrUnknown = 1;
+constexpr uint8_t kExt4ErrBadCrc = 4;
+constexpr std::array kExt4Errs = {
+    Ext4Err{EIO, 2},        Ext4Err{ENOMEM, 3},     Ext4Err{EBADMSG, 4},
+    Ext4Err{EUCLEAN, 5},    Ext4Err{ENOSPC, 6},     Ext4Err{ENOKEY, 7},
+    Ext4Err{EROFS, 8},      Ext4Err{EFBIG, 9},      Ext4Err{EEXIST, 10},
+    Ext4Err{ERANGE, 11},    Ext4Err{EOVERFLOW, 12}, Ext4Err{EBUSY, 13},
+    Ext4Err{ENOTDIR, 14},   Ext4Err{ENOTEMPTY, 15}, Ext4Err{ESHUTDOWN, 16},
+    Ext4Err{EFAULT, 17},
+};
+
+// The libext2fs codes for a checksum that does not match.
+constexpr std::array kBadChecksums = {
+    EXT2_ET_INODE_CSUM_INVALID,       EXT2_ET_INODE_BITMAP_CSUM_INVALID,
+    EXT2_ET_BLOCK_BITMAP_CSUM_INVALID, EXT2_ET_EXTENT_CSUM_INVALID,
+    EXT2_ET_DIR_CSUM_INVALID,         EXT2_ET_EXT_ATTR_CSUM_INVALID,
+    EXT2_ET_SB_CSUM_INVALID,          EXT2_ET_MMP_CSUM_INVALID,
+    EXT2_ET_BAD_CRC,
+};
+
 }  // namespace
+
+uint8_t Ext4ErrorCode(const Status& status) {
+  for (errcode_t code : kBadChecksums) {
+    if (status.errcode() == code) {
+      return kExt4ErrBadCrc;
+    }
+  }
+  for (const Ext4Err& e : kExt4Errs) {
+    if (e.err == status.err()) {
+      return e.code;
+    }
+  }
+  return kExt4ErrUnknown;
+}
 
 int ErrnoFromErrcode(errcode_t code) {
   if (code > 0 && code < EXT2_ET_BASE) {

@@ -22,6 +22,13 @@ int ErrnoFromErrcode(errcode_t code);
 // bad extent or directory blocks, and the like).
 bool IsCorruption(errcode_t code);
 
+// The code the kernel's ext4 stores for a failure in the superblock's
+// s_first_error_errcode / s_last_error_errcode (EXT4_ERR_*, what dumpe2fs
+// shows as "First error err"), as ext4_errno_to_code maps errnos: a bad
+// checksum is EFSBADCRC, other corruption EFSCORRUPTED, a few errnos have
+// codes of their own and the rest are EXT4_ERR_UNKNOWN.
+uint8_t Ext4ErrorCode(const Status& status);
+
 // A failed Status for `code` with `context`. REQUIRES: code != 0.
 Status StatusFromErrcode(errcode_t code, std::string context);
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -45,10 +46,36 @@ Status RefuseReason(const std::string& path, ext2_super_block& sb,
   return OkStatus();
 }
 
+// The errors= option, or the superblock's s_errors when it is not given.
+// The kernel's ext4 (ext4_set_def_opts) takes an unset or unknown s_errors
+// as remount-ro (measured on 6.18: /proc/mounts shows errors=remount-ro).
+ErrorsPolicy ChooseErrorsPolicy(const ImageOptions& options,
+                                const ext2_super_block& sb) {
+  if (options.errors) {
+    return *options.errors;
+  }
+  switch (sb.s_errors) {
+    case EXT2_ERRORS_CONTINUE:
+      return ErrorsPolicy::kContinue;
+    case EXT2_ERRORS_PANIC:
+      return ErrorsPolicy::kPanic;
+    default:
+      return ErrorsPolicy::kRemountRo;
+  }
+}
+
 // Decides read-only or read-write from the features and the request.
 Result<bool> DecideReadOnly(const ImageOptions& options,
                             const ext2_super_block& sb) {
   if (!options.open.read_write) {
+    return true;
+  }
+  if (options.resuming && (sb.s_state & EXT2_ERROR_FS) &&
+      ChooseErrorsPolicy(options, sb) == ErrorsPolicy::kRemountRo) {
+    // The predecessor went read-only on corruption, and no hook repaired
+    // it since: stay read-only.
+    LOG(WARNING) << options.open.path << ": errors recorded; serving "
+                 << "read-only (errors=remount-ro)";
     return true;
   }
   FeatureVerdict features = CheckFeatures(sb);
@@ -93,18 +120,21 @@ Result<std::unique_ptr<Image>> Image::Open(const ImageOptions& options) {
   open.read_write = !read_only;
   ASSIGN_OR_RETURN(Filesystem fs, Filesystem::Open(open));
   ASSIGN_OR_RETURN(uint64_t overhead, ComputeOverheadBlocks(fs.get()));
-  std::unique_ptr<Image> image(new Image(std::move(fs), read_only, overhead));
+  std::unique_ptr<Image> image(new Image(std::move(fs), read_only, overhead,
+                                         ChooseErrorsPolicy(options, sb)));
   if (!read_only) {
     RETURN_IF_ERROR(image->MarkMounted());
   }
   return image;
 }
 
-Image::Image(Filesystem filesystem, bool read_only, uint64_t overhead)
+Image::Image(Filesystem filesystem, bool read_only, uint64_t overhead,
+             ErrorsPolicy errors)
     : fs_(std::make_unique<Filesystem>(std::move(filesystem))),
       read_only_(read_only),
       overhead_blocks_(overhead),
-      orphans_(std::make_unique<OrphanList>()) {
+      orphans_(std::make_unique<OrphanList>()),
+      errors_(errors) {
   range_.inodes_count = fs()->super->s_inodes_count;
   range_.first_ino = EXT2_FIRST_INODE(fs()->super);
   orphans_->Load(fs());
@@ -161,6 +191,7 @@ Result<ext2_inode_large> Image::Resolve(const InodeClaim& claim) {
   if (!state.allocated) {
     return Stale(claim);
   }
+  error_ino_ = claim.ino();
   ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs(), claim.ino()));
   state.links_count = inode.i_links_count;
   state.orphan = orphans_->Contains(claim.ino());
@@ -373,28 +404,76 @@ Result<Attr> Image::AttrOf(uint32_t ino) {
   return DecodeAttr(fs(), ino, inode);
 }
 
-// Records a corruption the way the kernel's ext4 does (__ext4_error): the
-// superblock gets EXT2_ERROR_FS and the error details that e2fsck reports,
-// and the errors= policy decides what happens next.
-void Image::RecordCorruption(const Status& status) {
-  LOG(ERROR) << "Image corruption: " << status.ToString();
+namespace {
+
+// The short name of the function `where` is in: "ReadDir" for
+// "ext4fh::Status ext4fh::Image::ReadDir(const ...)".
+std::string FunctionName(const std::source_location& where) {
+  std::string_view name = where.function_name();
+  name = name.substr(0, name.find('('));
+  size_t cut = name.find_last_of(": ");
+  return std::string(cut == std::string_view::npos ? name
+                                                   : name.substr(cut + 1));
+}
+
+// What the superblock keeps of one error, in both its first-error and its
+// last-error fields (the kernel's ext4_update_super).
+struct ErrorRecord {
+  int64_t time = 0;
+  uint8_t func[32] = {};
+  uint32_t line = 0;
+  uint32_t ino = 0;
+  uint64_t block = 0;  // ext4fh's errors do not say which block: 0
+  uint8_t errcode = 0;
+};
+
+void StoreFirstError(ext2_super_block& sb, const ErrorRecord& r) {
+  sb.s_first_error_time = static_cast<uint32_t>(r.time);
+  sb.s_first_error_time_hi = static_cast<uint8_t>(r.time >> 32);
+  std::memcpy(sb.s_first_error_func, r.func, sizeof(r.func));
+  sb.s_first_error_line = r.line;
+  sb.s_first_error_ino = r.ino;
+  sb.s_first_error_block = r.block;
+  sb.s_first_error_errcode = r.errcode;
+}
+
+void StoreLastError(ext2_super_block& sb, const ErrorRecord& r) {
+  sb.s_last_error_time = static_cast<uint32_t>(r.time);
+  sb.s_last_error_time_hi = static_cast<uint8_t>(r.time >> 32);
+  std::memcpy(sb.s_last_error_func, r.func, sizeof(r.func));
+  sb.s_last_error_line = r.line;
+  sb.s_last_error_ino = r.ino;
+  sb.s_last_error_block = r.block;
+  sb.s_last_error_errcode = r.errcode;
+}
+
+}  // namespace
+
+// Records a corruption the way the kernel's ext4 does (save_error_info,
+// then ext4_update_super): the superblock gets EXT2_ERROR_FS, a count, and
+// the first and the last error's time, function, line, inode and code,
+// which dumpe2fs shows and for which e2fsck -p forces a check. Then the
+// errors= policy decides what happens next.
+void Image::RecordCorruption(const Status& status,
+                             const std::source_location& where) {
+  LOG(ERROR) << "Image corruption in " << FunctionName(where) << ", inode "
+             << error_ino_ << ": " << status.ToString();
   if (!commit_) {
     return;
   }
-  ext2_super_block* sb = fs()->super;
-  uint32_t now = static_cast<uint32_t>(Now().tv_sec);
-  sb->s_state |= EXT2_ERROR_FS;
-  sb->s_error_count++;
-  if (sb->s_first_error_time == 0) {
-    sb->s_first_error_time = now;
-    sb->s_first_error_errcode = static_cast<uint8_t>(status.err());
-    std::strncpy(reinterpret_cast<char*>(sb->s_first_error_func), "ext4fh",
-                 sizeof(sb->s_first_error_func));
+  ErrorRecord record{.time = Now().tv_sec,
+                     .line = where.line(),
+                     .ino = error_ino_,
+                     .errcode = Ext4ErrorCode(status)};
+  std::string func = FunctionName(where);
+  std::memcpy(record.func, func.data(), std::min(func.size(), sizeof(record.func)));
+  ext2_super_block& sb = *fs()->super;
+  sb.s_state |= EXT2_ERROR_FS;
+  sb.s_error_count++;
+  if (sb.s_first_error_time == 0 && sb.s_first_error_time_hi == 0) {
+    StoreFirstError(sb, record);
   }
-  sb->s_last_error_time = now;
-  sb->s_last_error_errcode = static_cast<uint8_t>(status.err());
-  std::strncpy(reinterpret_cast<char*>(sb->s_last_error_func), "ext4fh",
-               sizeof(sb->s_last_error_func));
+  StoreLastError(sb, record);
   commit_->SuperChanged();
   if (errors_ == ErrorsPolicy::kRemountRo) {
     LOG(ERROR) << "errors=remount-ro: the image is now read-only";
@@ -405,10 +484,11 @@ void Image::RecordCorruption(const Status& status) {
   }
 }
 
-Status Image::Finish(Status status) {
+Status Image::Finish(Status status, std::source_location where) {
   if (status.err() == EUCLEAN) {
-    RecordCorruption(status);
+    RecordCorruption(status, where);
   }
+  error_ino_ = 0;
   if (commit_) {
     Status committed = commit_->Commit();
     if (!committed.ok() && status.ok()) {

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,9 @@ struct ImageOptions {
   // errors recorded meanwhile (errors=continue or remount-ro) do not stop
   // it, as they would a first mount.
   bool resuming = false;
+  // The errors= mount option; when not given, the superblock's s_errors
+  // (tune2fs -e) decides, as for the kernel's ext4.
+  std::optional<ErrorsPolicy> errors;
 };
 
 // Called with an entry and its attributes; returns false when full.
@@ -57,7 +61,8 @@ class Image {
   // a filesystem marked with errors, and a journal needing recovery when
   // opening read-write. Falls back to read-only (with a warning) when the
   // image has ro_compat features ext4fh cannot write, unless
-  // `write_required`.
+  // `write_required`. A resumed image with errors recorded under
+  // errors=remount-ro is served read-only: its predecessor went read-only.
   static Result<std::unique_ptr<Image>> Open(const ImageOptions& options);
 
   // Checks the image as Open() would, without opening it read-write (so
@@ -144,6 +149,11 @@ class Image {
   // the bytes written.
   Result<size_t> Write(const InodeClaim& claim, uint64_t offset,
                        std::span<const char> data, const Credentials& cred);
+  // How much of `length` bytes at `offset` the claimed file can take
+  // under its maximum size; EFBIG when none (generic_write_check_limits,
+  // which the kernel applies before copy_file_range reads anything).
+  Result<uint64_t> WritableLength(const InodeClaim& claim, uint64_t offset,
+                                  uint64_t length);
   // fallocate(2) modes: 0, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE,
   // COLLAPSE_RANGE, INSERT_RANGE.
   Status Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
@@ -161,6 +171,8 @@ class Image {
                   const Credentials& cred);
   // Discards free blocks of at least `min_blocks` in [first, first+count):
   // holes are punched in the image file. Returns the bytes discarded.
+  // EINVAL, as ext4's FITRIM, when `length` is below a block, the range
+  // starts past the filesystem, or `min_length` exceeds a block group.
   Result<uint64_t> Trim(uint64_t first_byte, uint64_t length,
                         uint64_t min_length);
   // Makes everything written so far durable (fsync of the image).
@@ -174,7 +186,8 @@ class Image {
 
   // Whether a corruption with errors=panic was seen: the server must stop.
   bool panicked() const { return panicked_.load(); }
-  void set_errors_policy(ErrorsPolicy policy) { errors_ = policy; }
+  // What a corruption leads to: the errors= option, else the superblock's.
+  ErrorsPolicy errors_policy() const { return errors_; }
 
   // Flushes and closes the filesystem. A clean unmount frees the remaining
   // orphans and marks the filesystem clean (EXT2_VALID_FS); otherwise
@@ -183,7 +196,8 @@ class Image {
   Status Close(bool clean_unmount = true);
 
  private:
-  Image(Filesystem filesystem, bool read_only, uint64_t overhead);
+  Image(Filesystem filesystem, bool read_only, uint64_t overhead,
+        ErrorsPolicy errors);
 
   // The open libext2fs filesystem.
   struct_ext2_filsys* fs() const;
@@ -219,15 +233,20 @@ class Image {
   Result<bool> SetAccessAcl(uint32_t ino, ext2_inode_large& inode,
                             std::string_view value, const Credentials& cred);
   Status FreeOrphan(uint32_t ino);
-  // Commits the request's changes, and applies the errors= policy to a
-  // corruption among them.
-  Status Finish(Status status);
+  // Commits the request's changes, and records a corruption among them
+  // (RecordCorruption) with `where`, the calling operation.
+  Status Finish(Status status,
+                std::source_location where = std::source_location::current());
   template <typename T>
-  Result<T> Finish(Result<T> result) {
-    Status st = Finish(result.status());
+  Result<T> Finish(Result<T> result, std::source_location where =
+                                         std::source_location::current()) {
+    Status st = Finish(result.status(), where);
     return st.ok() ? std::move(result) : Result<T>(st);
   }
-  void RecordCorruption(const Status& status);
+  // Records the error in the superblock as the kernel's save_error_info
+  // does (function and line of `where`, the inode last resolved) and
+  // applies the errors= policy.
+  void RecordCorruption(const Status& status, const std::source_location& where);
   bool NeedsAtimeUpdate(const ext2_inode_large& inode, const timespec& now) const;
   // Updates the atime of an inode that was just read, by the atime policy.
   Status TouchAtime(uint32_t ino, ext2_inode_large& inode);
@@ -240,7 +259,10 @@ class Image {
   uint64_t overhead_blocks_;
   std::unique_ptr<OrphanList> orphans_;
   std::unique_ptr<MetadataCommit> commit_;
-  ErrorsPolicy errors_ = ErrorsPolicy::kContinue;
+  ErrorsPolicy errors_;
+  // The inode the current request resolved last: where an error is
+  // recorded as found (0 when none).
+  uint32_t error_ino_ = 0;
   AtimePolicy atime_ = AtimePolicy::kRelatime;
   std::atomic<bool> panicked_{false};
 };

@@ -229,6 +229,17 @@ Result<size_t> Image::Write(const InodeClaim& claim, uint64_t offset,
   return Finish(write());
 }
 
+Result<uint64_t> Image::WritableLength(const InodeClaim& claim,
+                                      uint64_t offset, uint64_t length) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(ext2_inode_large inode, Resolve(claim));
+  uint64_t limit = MaxFileSize(fs(), inode);
+  if (offset >= limit) {
+    return Status::Error(EFBIG);
+  }
+  return std::min(length, limit - offset);
+}
+
 Status Image::Fallocate(const InodeClaim& claim, int mode, uint64_t offset,
                         uint64_t length) {
   std::lock_guard lock(mu_);
@@ -439,6 +450,11 @@ Result<uint64_t> Image::Trim(uint64_t first_byte, uint64_t length,
   }
   ext2_filsys filsys = fs();
   const uint64_t bs = filsys->blocksize;
+  // ext4_trim_fs's checks.
+  if (length < bs || first_byte / bs >= ext2fs_blocks_count(filsys->super) ||
+      EXT2FS_NUM_B2C(filsys, min_length / bs) > EXT2_CLUSTERS_PER_GROUP(filsys->super)) {
+    return Status::Error(EINVAL, "FITRIM range");
+  }
   const blk64_t first = std::max<blk64_t>(first_byte / bs,
                                           filsys->super->s_first_data_block);
   const blk64_t end = std::min<blk64_t>(

@@ -23,6 +23,7 @@
 #include "testutil/leak_check.h"
 #include "testutil/mounts.h"
 #include "testutil/run_as.h"
+#include "testutil/subprocess.h"
 #include "testutil/syscall_script.h"
 #include "testutil/temp_dir.h"
 
@@ -50,6 +51,19 @@ std::string MakeDir(Mounts& m, const std::string& name) {
   return path;
 }
 
+// Puts /existing (0644, with generation 0x5eed1234) on the image that
+// every mount copies: the one file whose generation both sides share.
+void AddExistingFile(const std::string& image) {
+  testutil::CommandResult r = testutil::Run(
+      {"debugfs", "-w", "-R", "write /dev/null existing", image});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* cmd : {"sif existing generation 0x5eed1234",
+                          "sif existing mode 0100644"}) {
+    r = testutil::Run({"debugfs", "-w", "-R", cmd, image});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+}
+
 class MountsEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
@@ -61,6 +75,7 @@ class MountsEnvironment : public ::testing::Environment {
     chmod(m.dir.path().c_str(), 0755);  // nobody must reach the mounts
     std::string base = m.dir.Join("base.img");
     testutil::MakeFs(base, {"-t", "ext4", "-b", "4096"}, "", "512M");
+    AddExistingFile(base);
     for (const char* name : {"kernel.img", "fuse.img", "fuse2.img"}) {
       testutil::CopyImage(base, m.dir.Join(name));
     }
@@ -97,8 +112,8 @@ class MountsEnvironment : public ::testing::Environment {
 
 // Builds the fixture in a fresh directory of `root` and runs the case in
 // it as the variant's user.
-std::string RunCase(const std::string& root, const std::string& dir,
-                    const DiffCase& c, Variant variant) {
+std::string RunCaseSteps(const std::string& root, const std::string& dir,
+                         const DiffCase& c, Variant variant) {
   std::string where = root + "/" + dir;
   mkdir(where.c_str(), 0777);
   chmod(where.c_str(), 0777);
@@ -117,6 +132,16 @@ std::string RunCase(const std::string& root, const std::string& dir,
   }
   return testutil::RunAs(testutil::kNobody, testutil::kNobody,
                          [&] { return testutil::RunScript(where, c.steps); });
+}
+
+// The case's transcript, then the whole case directory as root sees it
+// (as a `tree .` step shows it): a failed call must leave it as the
+// kernel's ext4 does.
+std::string RunCase(const std::string& root, const std::string& dir,
+                    const DiffCase& c, Variant variant) {
+  std::string transcript = RunCaseSteps(root, dir, c, variant);
+  return transcript + "post-state: " +
+         testutil::RunScript(root + "/" + dir, {"tree ."});
 }
 
 const char* const kVariantNames[] = {"root", "nobody", "nobody_nodefperm"};

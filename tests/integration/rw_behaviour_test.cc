@@ -485,12 +485,20 @@ class ErrorsPolicyTest : public RwTest {
  protected:
   // The image is corrupt on purpose: only unmount (the mount's destructor).
   void TearDown() override {}
-  void Prepare() {
+  // A directory d whose block is garbage, on an image whose superblock
+  // says `behaviour` (tune2fs -e) when it is not empty.
+  void Prepare(const std::string& behaviour = "") {
     Make({"-t", "ext4", "-b", "4096"}, "64M");
     Mount();
     ASSERT_EQ(mkdir(M("d").c_str(), 0755), 0);
     ASSERT_TRUE(WriteFile(M("d/f"), "x"));
+    struct stat st {};
+    ASSERT_EQ(stat(M("d").c_str(), &st), 0);
+    dir_ino_ = st.st_ino;
     ASSERT_EQ(fuse_->Unmount(), 0);
+    if (!behaviour.empty()) {
+      ASSERT_EQ(testutil::Run({"tune2fs", "-e", behaviour, image_}).exit_code, 0);
+    }
     CorruptDirectory(image_);
   }
   int ListCorrupt() {
@@ -505,8 +513,12 @@ class ErrorsPolicyTest : public RwTest {
     closedir(d);
     return err;
   }
+  ino_t dir_ino_ = 0;
 };
 
+// The superblock shows the error as one the kernel's ext4 recorded would
+// (dumpe2fs), and e2fsck -p forces a check for it and stops, as it does
+// for a directory block the kernel found corrupt.
 TEST_F(ErrorsPolicyTest, ContinueRecordsTheErrorAndKeepsWriting) {
   Prepare();
   Mount({"-o", "errors=continue"});
@@ -514,8 +526,31 @@ TEST_F(ErrorsPolicyTest, ContinueRecordsTheErrorAndKeepsWriting) {
   EXPECT_TRUE(WriteFile(M("still"), "writable"));
   ASSERT_EQ(fuse_->Unmount(), 0);
   EXPECT_THAT(SuperField(image_, "Filesystem state"), HasSubstr("with errors"));
-  EXPECT_NE(SuperField(image_, "Last error time"), "");
+  EXPECT_EQ(SuperField(image_, "FS Error count"), "1");
+  for (const std::string which : {"First", "Last"}) {
+    EXPECT_THAT(SuperField(image_, which + " error time"), ContainsRegex("20[0-9][0-9]$"));
+    EXPECT_EQ(SuperField(image_, which + " error function"), "ReadDir");
+    EXPECT_THAT(SuperField(image_, which + " error line #"), MatchesRegex("[1-9][0-9]*"));
+    EXPECT_EQ(SuperField(image_, which + " error inode #"), std::to_string(dir_ino_));
+    // The block fails its checksum: the kernel records EFSBADCRC too.
+    EXPECT_EQ(SuperField(image_, which + " error err"), "EFSBADCRC");
+  }
   EXPECT_NE(testutil::Fsck(image_).exit_code, 0) << "e2fsck sees the damage";
+  testutil::CommandResult preen = testutil::Run({"e2fsck", "-p", image_});
+  EXPECT_EQ(preen.exit_code, 4) << preen.out << preen.err;
+  EXPECT_THAT(preen.out, HasSubstr("contains a file system with errors, check forced"));
+}
+
+TEST_F(ErrorsPolicyTest, ALaterErrorKeepsTheFirstAndCounts) {
+  Prepare();
+  Mount({"-o", "errors=continue"});
+  EXPECT_EQ(ListCorrupt(), EUCLEAN);
+  EXPECT_EQ(mkdir(M("d/x").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EUCLEAN);
+  ASSERT_EQ(fuse_->Unmount(), 0);
+  EXPECT_EQ(SuperField(image_, "FS Error count"), "2");
+  EXPECT_EQ(SuperField(image_, "First error function"), "ReadDir");
+  EXPECT_NE(SuperField(image_, "Last error function"), "ReadDir");
 }
 
 TEST_F(ErrorsPolicyTest, RemountReadOnlyStopsWrites) {
@@ -528,9 +563,27 @@ TEST_F(ErrorsPolicyTest, RemountReadOnlyStopsWrites) {
   EXPECT_THAT(SuperField(image_, "Filesystem state"), HasSubstr("with errors"));
 }
 
+// Without -o errors=, the image's own setting (tune2fs -e) applies.
+TEST_F(ErrorsPolicyTest, SuperblockRemountReadOnlyIsTheDefault) {
+  Prepare("remount-ro");
+  Mount();
+  EXPECT_EQ(ListCorrupt(), EUCLEAN);
+  EXPECT_FALSE(WriteFile(M("after"), "x"));
+  EXPECT_EQ(errno, EROFS);
+  ASSERT_EQ(fuse_->Unmount(), 0);
+}
+
+TEST_F(ErrorsPolicyTest, ErrorsOptionOverridesTheSuperblock) {
+  Prepare("panic");
+  Mount({"-o", "errors=continue"});
+  EXPECT_EQ(ListCorrupt(), EUCLEAN);
+  EXPECT_TRUE(WriteFile(M("still"), "writable"));
+  ASSERT_EQ(fuse_->Unmount(), 0);
+}
+
 TEST_F(ErrorsPolicyTest, PanicStopsTheServerAndUnmounts) {
-  Prepare();
-  Mount({"-o", "errors=panic"});
+  Prepare("panic");
+  Mount();
   ListCorrupt();
   EXPECT_TRUE(Eventually([&] { return !testutil::IsMounted(mnt_); }, 10000));
   EXPECT_NE(fuse_->Unmount(), 0) << "the keeper reports the failure";

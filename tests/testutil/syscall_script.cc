@@ -215,6 +215,7 @@ class Interpreter {
     for (auto& [slot, f] : fds_) {
       close(f.fd);
     }
+    RemoveScratch();
     if (saved_cwd_ >= 0) {
       (void)!fchdir(saved_cwd_);
       close(saved_cwd_);
@@ -242,7 +243,10 @@ class Interpreter {
 
   // The path a step names: "@" is the root; any other path is relative
   // to the root until a `cd`, and to the working directory after it.
-  std::string P(const std::string& rel) const {
+  std::string P(const std::string& rel) {
+    if (rel.starts_with("tmp:")) {
+      return Scratch() + "/" + rel.substr(4);
+    }
     if (rel == "@" || rel.starts_with("@/")) {
       return root_ + rel.substr(1);
     }
@@ -250,6 +254,25 @@ class Interpreter {
       return rel;
     }
     return rel == "." ? root_ : root_ + "/" + rel;
+  }
+  // The scratch directory outside the mount, made on first use.
+  const std::string& Scratch() {
+    if (scratch_.empty()) {
+      std::string templ = "/tmp/ext4fh-script-XXXXXX";
+      if (mkdtemp(templ.data()) != nullptr) {
+        scratch_ = templ;
+      }
+    }
+    return scratch_;
+  }
+  void RemoveScratch() {
+    if (scratch_.empty()) {
+      return;
+    }
+    for (const std::string& name : List(scratch_, true)) {
+      unlink((scratch_ + "/" + name).c_str());
+    }
+    rmdir(scratch_.c_str());
   }
   int Fd(const std::string& slot) const {
     auto it = fds_.find(slot);
@@ -369,9 +392,10 @@ class Interpreter {
     return "OK" + out;
   }
 
-  std::vector<std::string> List(const std::string& rel) {
+  // The names in directory `rel` (or at path `rel` when `absolute`).
+  std::vector<std::string> List(const std::string& rel, bool absolute = false) {
     std::vector<std::string> names;
-    DIR* d = opendir(P(rel).c_str());
+    DIR* d = opendir(absolute ? rel.c_str() : P(rel).c_str());
     if (d == nullptr) {
       return names;
     }
@@ -390,10 +414,12 @@ class Interpreter {
   std::string FileStep(const std::vector<std::string>& a);
   std::string XattrStep(const std::vector<std::string>& a);
   std::string DirStep(const std::vector<std::string>& a);
+  std::string IoctlStep(const std::vector<std::string>& a);
 
   std::string root_;
   std::map<std::string, OpenFile> fds_;
   std::ostringstream out_;
+  std::string scratch_;  // the "tmp:" directory, once made
   bool in_cwd_ = false;  // paths are relative to the working directory
   int saved_cwd_ = -1;   // the caller's working directory (O_PATH)
 };
@@ -466,6 +492,7 @@ std::string Interpreter::Step(const std::vector<std::string>& a) {
     return "OK atime=" + TimeText(st.st_atim) +
            " mtime=" + TimeText(st.st_mtim);
   }
+  if (op == "fitrim" || op == "ioctl") return IoctlStep(a);
   std::string dir = DirStep(a);
   if (!dir.empty()) return dir;
   std::string file = FileStep(a);
@@ -493,6 +520,31 @@ std::string Interpreter::DirStep(const std::vector<std::string>& a) {
     return "OK outside the root";
   }
   return "";
+}
+
+std::string Interpreter::IoctlStep(const std::vector<std::string>& a) {
+  static const std::map<std::string, unsigned long> kIoctls = {
+      {"getversion", FS_IOC_GETVERSION}, {"getversion32", FS_IOC32_GETVERSION},
+      {"getflags32", FS_IOC32_GETFLAGS}, {"setflags32", FS_IOC32_SETFLAGS}};
+  int fd = open(P(a[1]).c_str(), O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return ErrName(errno);
+  auto number = [](const std::string& t) {
+    return t == "max" ? UINT64_MAX : std::stoull(t);
+  };
+  int rc = 0;
+  long value = a[0] == "ioctl" && a[2] == "setflags32" ? 0 : -1;
+  if (a[0] == "fitrim") {
+    fstrim_range range{number(a[2]), number(a[3]), number(a[4])};
+    rc = ioctl(fd, FITRIM, &range);
+  } else {
+    rc = ioctl(fd, kIoctls.at(a[2]), &value);
+  }
+  int err = errno;
+  close(fd);
+  if (rc < 0) return ErrName(err);
+  char hex[32];
+  snprintf(hex, sizeof(hex), " %#lx", value);
+  return a[0] == "fitrim" ? "OK" : "OK" + std::string(hex);
 }
 
 std::string Interpreter::FileStep(const std::vector<std::string>& a) {
@@ -541,7 +593,8 @@ std::string Interpreter::FileStep(const std::vector<std::string>& a) {
   }
   if (op == "copy") {
     loff_t in = std::stoll(a[2]), out = std::stoll(a[4]);
-    ssize_t n = copy_file_range(Fd(a[1]), &in, Fd(a[3]), &out, std::stoul(a[5]), 0);
+    size_t len = a[5] == "max" ? SIZE_MAX : std::stoul(a[5]);
+    ssize_t n = copy_file_range(Fd(a[1]), &in, Fd(a[3]), &out, len, 0);
     return n < 0 ? ErrName(errno) : "OK " + std::to_string(n);
   }
   return "";

@@ -26,12 +26,21 @@
 //   lseek SLOT OFF data|hole|end|set    access P rwx|-
 //   stat P   lstat P   fstat SLOT   fsync SLOT   fdatasync SLOT
 //   copy SLOT OFF SLOT OFF LEN   getflags P   setflags P FLAGS (a,i,d,A,S)
+//   copy SLOT OFF SLOT OFF LEN: LEN may be "max" (SIZE_MAX)
+//   fitrim P START LEN MINLEN   FITRIM on the filesystem of P ("max":
+//                 UINT64_MAX); reports only OK, since how much each
+//                 filesystem discards legitimately differs
+//   ioctl P getversion|getversion32|getflags32|setflags32   the ioctl on P,
+//                 with a long argument preset to all ones: shows every
+//                 byte the call wrote (setflags32 passes 0)
 //   ls P   tree P   (fsync and fdatasync of a directory's slot: FSYNCDIR)
 //   cd P     chdir to P; from then on a path is relative to the process's
 //            working directory (so trees deeper than PATH_MAX can be built
 //            and used step by step), and "@" or "@/REST" names the root
 //   getcwd   the getcwd(2) syscall: its errno, or the path from the root
 // DATA is literal text, or zeros:N, or pat:N (N pseudo-random bytes).
+// A path "tmp:NAME" names NAME in a scratch directory outside the mount
+// (in /tmp, removed when the script ends), for calls across filesystems.
 // Every step reports its result or errno; `stat` and friends report type,
 // mode, links, owner, size and blocks (not inode numbers or times, which
 // legitimately differ; `times` shows the ones a script set). After each

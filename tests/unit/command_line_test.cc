@@ -32,6 +32,7 @@ TEST(CommandLine, DefaultsToReadWriteBackgroundMount) {
   EXPECT_TRUE(inv.keeper.server.read_write);
   EXPECT_FALSE(inv.keeper.server.write_required);
   EXPECT_FALSE(inv.keeper.foreground);
+  EXPECT_FALSE(inv.keeper.server.errors) << "the superblock's s_errors decides";
 }
 
 TEST(CommandLine, ParsesEveryOption) {

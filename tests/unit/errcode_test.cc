@@ -55,5 +55,19 @@ INSTANTIATE_TEST_SUITE_P(
         // An unknown libext2fs code is an I/O error, not success.
         Case{EXT2_ET_BASE + 4000, EIO, false}));
 
+// The superblock's error codes, as the kernel's ext4_errno_to_code gives
+// them (EXT4_ERR_*: dumpe2fs shows 4 as EFSBADCRC, 5 as EFSCORRUPTED).
+TEST(Ext4ErrorCode, MapsLikeTheKernel) {
+  EXPECT_EQ(Ext4ErrorCode(StatusFromErrcode(EXT2_ET_DIR_CSUM_INVALID, "")), 4);
+  EXPECT_EQ(Ext4ErrorCode(StatusFromErrcode(EXT2_ET_INODE_CSUM_INVALID, "")), 4);
+  EXPECT_EQ(Ext4ErrorCode(StatusFromErrcode(EXT2_ET_DIR_CORRUPTED, "")), 5);
+  EXPECT_EQ(Ext4ErrorCode(Status::Error(EUCLEAN)), 5);
+  EXPECT_EQ(Ext4ErrorCode(Status::Error(EBADMSG)), 4);
+  EXPECT_EQ(Ext4ErrorCode(Status::Error(EIO)), 2);
+  EXPECT_EQ(Ext4ErrorCode(Status::Error(ENOSPC)), 6);
+  EXPECT_EQ(Ext4ErrorCode(Status::Error(EFAULT)), 17);
+  EXPECT_EQ(Ext4ErrorCode(Status::Error(EACCES)), 1) << "EXT4_ERR_UNKNOWN";
+}
+
 }  // namespace
 }  // namespace ext4fh

@@ -116,6 +116,33 @@ TEST_F(ImageOpenTest, RefusesAFilesystemWithErrors) {
   EXPECT_THAT(image.status().context(), HasSubstr("e2fsck"));
 }
 
+// Without -o errors=, the superblock's s_errors (tune2fs -e) decides; the
+// kernel takes an unset or unknown value as remount-ro.
+TEST_F(ImageOpenTest, ErrorsPolicyComesFromTheSuperblock) {
+  std::string path = Make({"-t", "ext4"});
+  const std::vector<std::pair<int, ErrorsPolicy>> kCases = {
+      {0, ErrorsPolicy::kRemountRo}, {1, ErrorsPolicy::kContinue},
+      {2, ErrorsPolicy::kRemountRo}, {3, ErrorsPolicy::kPanic},
+      {9, ErrorsPolicy::kRemountRo}};
+  for (const auto& [s_errors, policy] : kCases) {
+    Debugfs(path, "ssv errors " + std::to_string(s_errors));
+    Result<std::unique_ptr<Image>> image = Open(path, false);
+    ASSERT_TRUE(image.ok()) << image.status().ToString();
+    EXPECT_EQ((*image)->errors_policy(), policy) << "s_errors " << s_errors;
+  }
+}
+
+TEST_F(ImageOpenTest, ErrorsOptionOverridesTheSuperblock) {
+  std::string path = Make({"-t", "ext4"});
+  Debugfs(path, "ssv errors 3");
+  ImageOptions options;
+  options.open.path = path;
+  options.errors = ErrorsPolicy::kContinue;
+  Result<std::unique_ptr<Image>> image = Image::Open(options);
+  ASSERT_TRUE(image.ok()) << image.status().ToString();
+  EXPECT_EQ((*image)->errors_policy(), ErrorsPolicy::kContinue);
+}
+
 TEST_F(ImageOpenTest, JournalNeedingRecoveryBlocksOnlyReadWrite) {
   std::string path = Make({"-t", "ext3"});
   Debugfs(path, "feature needs_recovery");
