@@ -15,9 +15,12 @@
 // that a kill at any instruction leaves at worst a duplicate slot or a slot
 // with a count but no key; Attach() rebuilds the table and drops both.
 //
-// Counts may be too high after a crash (a lookup counted but never answered),
-// never too low: a count is raised before the reply that creates the kernel
-// reference is sent. Too high only delays freeing an orphan to unmount.
+// Counts are never too low: a count is raised before the reply that creates
+// the kernel reference is sent. A request whose server died after counting
+// and before replying is resent, and counts once (request_log.h CountOnce
+// records the count under the request's unique id). Only a server killed
+// between the count and that record leaves a count one too high, which
+// delays freeing an orphan to the unmount.
 
 #include <atomic>
 #include <cstdint>

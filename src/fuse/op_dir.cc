@@ -62,6 +62,7 @@ Result<size_t> FillDirPlus(fuse_req_t req, fuse_ino_t ino, off_t off,
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim claim, ClaimFor(ino));
   size_t used = 0;
+  std::vector<uint64_t> counted;
   RETURN_IF_ERROR(server.image().ReadDirPlus(
       claim, static_cast<uint64_t>(off),
       [&](const DirEntry& e, const Attr& attr) {
@@ -73,13 +74,15 @@ Result<size_t> FillDirPlus(fuse_req_t req, fuse_ino_t ino, off_t off,
           return false;
         }
         if (!IsDotOrDotDot(e.name)) {
-          entry = server.CountedEntry(attr);
+          entry = server.EntryFor(attr);
+          counted.push_back(entry.ino);
         }
         used += fuse_add_direntry_plus(req, buf.data() + used,
                                        buf.size() - used, e.name.c_str(),
                                        &entry, static_cast<off_t>(e.cookie));
         return true;
       }));
+  server.CountEntries(counted);
   return used;
 }
 

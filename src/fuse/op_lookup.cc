@@ -2,7 +2,8 @@
 //
 // Lookup counts: every reply that hands the kernel an entry (LOOKUP here,
 // READDIRPLUS, and the creating ops) adds one lookup of that nodeid to the
-// node table before the reply is sent; FORGET removes what the kernel says
+// node table before the reply is sent, once per request even when the
+// kernel resends it (request_log.h); FORGET removes what the kernel says
 // it dropped. "." and ".." lookups (NFS reconnection, DESIGN section 7) are
 // answered from the image like any other name and counted the same way: the
 // kernel counts them too. FORGETs for nodeids this server never issued are

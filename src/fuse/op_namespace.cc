@@ -44,6 +44,20 @@ Result<Attr> CreatedEntry(Server& server, const NodeClaim& dir,
   return attr;
 }
 
+// RunOnce preconditions (request_log.h): `name` is absent from `dir`, or
+// present in it.
+Status NameAbsent(Server& server, const NodeClaim& dir, const char* name) {
+  Result<Attr> found = server.image().Lookup(dir, name);
+  if (found.ok()) {
+    return Status::Error(EEXIST);
+  }
+  return found.err() == ENOENT ? OkStatus() : found.status();
+}
+
+Status NamePresent(Server& server, const NodeClaim& dir, const char* name) {
+  return server.image().Lookup(dir, name).status();
+}
+
 Result<Attr> DoMake(fuse_req_t req, fuse_ino_t parent, const char* name,
                     NewNode node) {
   Server& server = ServerOf(req);
@@ -52,7 +66,8 @@ Result<Attr> DoMake(fuse_req_t req, fuse_ino_t parent, const char* name,
   node.umask = fuse_req_ctx(req)->umask;
   Credentials cred = server.CredentialsOf(req, true);
   std::optional<Attr> made;
-  Outcome outcome = RunOnce(server.log(), [&](bool interrupted) {
+  auto absent = [&] { return NameAbsent(server, dir, name); };
+  Outcome outcome = RunOnce(server.log(), absent, [&](bool interrupted) {
     Result<Attr> attr = server.image().Make(dir, name, node, cred);
     if (attr.err() == EEXIST && interrupted) {
       // The first run made it: the name is there, with the right type.
@@ -107,7 +122,8 @@ Result<Attr> DoLink(fuse_req_t req, fuse_ino_t ino, fuse_ino_t parent,
   RETURN_IF_ERROR(CheckHardlinkSource(req, target));
   RETURN_IF_ERROR(server.CheckAccess(req, dir, W_OK | X_OK));
   std::optional<Attr> made;
-  Outcome outcome = RunOnce(server.log(), [&](bool interrupted) {
+  auto absent = [&] { return NameAbsent(server, dir, name); };
+  Outcome outcome = RunOnce(server.log(), absent, [&](bool interrupted) {
     Result<Attr> attr = server.image().Link(target, dir, name);
     if (attr.err() == EEXIST && interrupted) {
       Result<Attr> existing = server.image().Lookup(dir, name);
@@ -144,7 +160,8 @@ Status DoUnlink(fuse_req_t req, fuse_ino_t parent, const char* name,
   Server& server = ServerOf(req);
   ASSIGN_OR_RETURN(NodeClaim dir, ClaimFor(parent));
   RETURN_IF_ERROR(server.CheckRemove(req, dir, name));
-  return RunOnce(server.log(), [&](bool interrupted) {
+  auto present = [&] { return NamePresent(server, dir, name); };
+  return RunOnce(server.log(), present, [&](bool interrupted) {
            Result<Unlinked> gone = server.image().Unlink(dir, name, directory);
            if (gone.ok()) {
              server.AfterUnlink(*gone);
@@ -167,7 +184,14 @@ Status DoRename(fuse_req_t req, fuse_ino_t parent, const char* name,
   if (flags & RENAME_EXCHANGE) {
     RETURN_IF_ERROR(CheckMovedDirectory(req, to, newname, from));
   }
-  return RunOnce(server.log(), [&](bool interrupted) {
+  auto present = [&]() -> Status {
+    RETURN_IF_ERROR(NamePresent(server, from, name));
+    if (flags & RENAME_EXCHANGE) {
+      return NamePresent(server, to, newname);
+    }
+    return OkStatus();
+  };
+  return RunOnce(server.log(), present, [&](bool interrupted) {
            Result<std::optional<Unlinked>> replaced = server.image().Rename(
                from, name, to, newname, flags, interrupted);
            if (replaced.ok() && *replaced) {

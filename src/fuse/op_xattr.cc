@@ -5,6 +5,7 @@
 
 #include "fuse/op_handlers.h"
 
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <string>
@@ -64,6 +65,17 @@ bool NeedsWritePermission(std::string_view name) {
          !name.starts_with("trusted.");
 }
 
+// The RunOnce precondition (request_log.h) of an XATTR_CREATE: no
+// attribute `name` yet.
+Status XattrAbsent(Server& server, const NodeClaim& claim,
+                   std::string_view name) {
+  Result<std::string> found = server.image().GetXattr(claim, name);
+  if (found.ok()) {
+    return Status::Error(EEXIST);
+  }
+  return found.err() == ENODATA ? OkStatus() : found.status();
+}
+
 Status DoSetXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name,
                   std::string_view value, int flags) {
   Server& server = ServerOf(req);
@@ -72,10 +84,14 @@ Status DoSetXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name,
     RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
   }
   Credentials cred = server.CredentialsOf(req, true);
-  return RunOnce(server.log(), [&](bool interrupted) {
+  auto absent = [&]() -> Status {
+    return (flags & XATTR_CREATE) ? XattrAbsent(server, claim, name)
+                                  : OkStatus();
+  };
+  return RunOnce(server.log(), absent, [&](bool interrupted) {
            Status st = server.image().SetXattr(claim, name, value, flags, cred);
            if (st.err() == EEXIST && interrupted) {
-             st = OkStatus();  // the first run created it
+             st = OkStatus();  // the first run created it (it was absent)
            }
            return Outcome{st, 0};
          })
@@ -88,7 +104,8 @@ Status DoRemoveXattr(fuse_req_t req, fuse_ino_t ino, std::string_view name) {
   if (NeedsWritePermission(name)) {
     RETURN_IF_ERROR(server.CheckAccess(req, claim, W_OK));
   }
-  return RunOnce(server.log(), [&](bool interrupted) {
+  auto present = [&] { return server.image().GetXattr(claim, name).status(); };
+  return RunOnce(server.log(), present, [&](bool interrupted) {
            Status st = server.image().RemoveXattr(claim, name);
            if (st.err() == ENODATA && interrupted) {
              st = OkStatus();  // the first run removed it

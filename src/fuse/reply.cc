@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "fuse/request_info.h"
+#include "util/fault.h"
 #include "util/log.h"
 
 namespace ext4fh {
@@ -59,6 +61,11 @@ bool Reply::Claim() {
     return false;
   }
   done_ = true;
+  // A request whose change RunOnce logged: its outcome is on the image and
+  // in the log, its entries counted, and the kernel has no answer yet.
+  if (CurrentRequest().ran_once) {
+    CrashPoint("before-logged-reply");
+  }
   return true;
 }
 

@@ -9,6 +9,10 @@ const RequestInfo& CurrentRequest() {
   return tls_request;
 }
 
+RequestInfo& MutableCurrentRequest() {
+  return tls_request;
+}
+
 ScopedRequest::ScopedRequest(const RequestInfo& info) : saved_(tls_request) {
   tls_request = info;
 }

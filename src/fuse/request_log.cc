@@ -1,36 +1,70 @@
 #include "fuse/request_log.h"
 
-#include "fuse/request_info.h"
-
 #include <atomic>
+
+#include "fuse/request_info.h"
+#include "util/fault.h"
 
 namespace ext4fh {
 
 namespace {
 constexpr int32_t kInProgress = -1;
+
+uint64_t Mix(uint64_t x) {  // splitmix64 finalizer
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Never 0, which means "nothing counted".
+uint32_t Digest(std::span<const uint64_t> nodeids) {
+  uint64_t d = nodeids.size();
+  for (uint64_t id : nodeids) {
+    d = Mix(d ^ id);
+  }
+  return static_cast<uint32_t>(d) | 1;
+}
+
+void AddAll(NodeTable& nodes, std::span<const uint64_t> nodeids) {
+  for (uint64_t id : nodeids) {
+    nodes.Add(id, 1);
+  }
+}
+
 }  // namespace
 
-std::optional<RequestLog::Entry> RequestLog::Find(uint64_t unique) const {
+std::optional<size_t> RequestLog::SlotOf(uint64_t unique) const {
   LoggedRequest* log = state_.request_log();
   for (size_t i = 0; i < kRequestLogSize; ++i) {
-    if (log[i].unique.load(std::memory_order_acquire) != unique) {
-      continue;
+    if (log[i].unique.load(std::memory_order_acquire) == unique) {
+      return i;
     }
-    Entry e;
-    e.done = log[i].err != kInProgress;
-    e.outcome.status = log[i].err > 0 ? Status::Error(log[i].err, "logged outcome")
-                                      : OkStatus();
-    e.outcome.nodeid = log[i].nodeid;
-    return e;
   }
   return std::nullopt;
 }
 
-size_t RequestLog::Begin(uint64_t unique) {
-  size_t index = state_.request_log_next().fetch_add(1) % kRequestLogSize;
+RequestLog::Entry RequestLog::Read(size_t index) const {
+  const LoggedRequest& slot = state_.request_log()[index];
+  int32_t err = std::atomic_ref<const int32_t>(slot.err).load(
+      std::memory_order_acquire);
+  Entry e;
+  e.done = err != kInProgress;
+  e.outcome.status =
+      err > 0 ? Status::Error(err, "logged outcome") : OkStatus();
+  e.outcome.nodeid = slot.nodeid;
+  return e;
+}
+
+size_t RequestLog::Begin(uint64_t unique, std::optional<size_t> reuse) {
+  size_t index = reuse ? *reuse
+                       : state_.request_log_next().fetch_add(1) %
+                             kRequestLogSize;
   LoggedRequest& slot = state_.request_log()[index];
   slot.unique.store(0, std::memory_order_relaxed);
   slot.err = kInProgress;
+  slot.counted.store(0, std::memory_order_relaxed);
   slot.nodeid = 0;
   slot.unique.store(unique, std::memory_order_release);
   return index;
@@ -46,25 +80,67 @@ void RequestLog::Finish(size_t index, uint64_t unique, const Outcome& outcome) {
                                            std::memory_order_release);
 }
 
-Outcome RunOnce(RequestLog* log,
+bool RequestLog::Counted(size_t index, uint64_t unique, uint32_t digest) const {
+  const LoggedRequest& slot = state_.request_log()[index];
+  return slot.unique.load(std::memory_order_acquire) == unique &&
+         slot.counted.load(std::memory_order_acquire) == digest;
+}
+
+void RequestLog::MarkCounted(size_t index, uint64_t unique, uint32_t digest) {
+  LoggedRequest& slot = state_.request_log()[index];
+  if (slot.unique.load(std::memory_order_acquire) == unique) {
+    slot.counted.store(digest, std::memory_order_release);
+  }
+}
+
+Outcome RunOnce(RequestLog* log, const std::function<Status()>& precondition,
                 const std::function<Outcome(bool interrupted)>& run) {
-  const RequestInfo& request = CurrentRequest();
+  RequestInfo& request = MutableCurrentRequest();
   if (log == nullptr || request.unique == 0) {
     return run(false);
   }
-  bool interrupted = false;
+  std::optional<size_t> slot;
   if (request.resent) {
-    if (std::optional<RequestLog::Entry> logged = log->Find(request.unique)) {
-      if (logged->done) {
-        return logged->outcome;
-      }
-      interrupted = true;
+    slot = log->SlotOf(request.unique);
+  }
+  if (slot && log->Read(*slot).done) {
+    request.log_slot = slot;
+    return log->Read(*slot).outcome;
+  }
+  bool interrupted = slot.has_value();
+  if (!interrupted) {
+    Status st = precondition();
+    if (!st.ok()) {
+      return Outcome{st, 0};
     }
   }
-  size_t slot = log->Begin(request.unique);
+  request.log_slot = log->Begin(request.unique, slot);
+  request.ran_once = true;
+  CrashPoint("before-logged-change");
   Outcome outcome = run(interrupted);
-  log->Finish(slot, request.unique, outcome);
+  log->Finish(*request.log_slot, request.unique, outcome);
   return outcome;
+}
+
+void CountOnce(RequestLog* log, NodeTable& nodes,
+               std::span<const uint64_t> nodeids) {
+  RequestInfo& request = MutableCurrentRequest();
+  if (log == nullptr || request.unique == 0 || nodeids.empty()) {
+    return AddAll(nodes, nodeids);
+  }
+  uint32_t digest = Digest(nodeids);
+  if (!request.log_slot && request.resent) {
+    request.log_slot = log->SlotOf(request.unique);
+  }
+  if (request.log_slot && request.resent &&
+      log->Counted(*request.log_slot, request.unique, digest)) {
+    return;  // the first run counted them and died before its reply
+  }
+  if (!request.log_slot) {
+    request.log_slot = log->Begin(request.unique);
+  }
+  AddAll(nodes, nodeids);
+  log->MarkCounted(*request.log_slot, request.unique, digest);
 }
 
 }  // namespace ext4fh

@@ -5,22 +5,35 @@
 // The kernel resends the requests a dead server had read but not answered.
 // Most are idempotent (LOOKUP, READ, WRITE at the kernel's offset,
 // SETATTR...). The others (CREATE, MKNOD, MKDIR, SYMLINK, LINK, UNLINK,
-// RMDIR, RENAME, SETXATTR, REMOVEXATTR) go through RunOnce, which logs
-// each one in the shared state twice: "in progress" before it touches the
-// image, and its outcome once its change is on the image. A resent request
-// then
+// RMDIR, RENAME, SETXATTR, REMOVEXATTR) go through RunOnce. It first
+// checks the request's precondition (the name it creates is absent, the
+// name it removes is present...) without logging anything: a request that
+// fails it changes nothing and fails the same way when resent. Otherwise it
+// logs the request in the shared state twice: "in progress" before it
+// touches the image, and its outcome once its change is on the image. A
+// resent request then
 //   - with an outcome logged: gets that outcome again;
-//   - logged in progress: was cut short; it runs again in "interrupted"
-//     mode, where the op finishes what the first run started and judges by
-//     the postcondition (the name it creates exists, the name it removes is
-//     gone). That is sound because the kernel holds the parent directory's
-//     lock for the whole request: nothing else can have changed the name;
-//   - not logged at all: never started; it simply runs.
+//   - logged in progress: was cut short after its precondition held; it
+//     runs again in "interrupted" mode, where the op finishes what the
+//     first run started and judges by the postcondition (the name it
+//     creates exists, the name it removes is gone). That is sound because
+//     the precondition held when the first run began and the kernel holds
+//     the parent directory's (or, for xattrs, the inode's) lock for the
+//     whole request: only the first run can have changed the name;
+//   - not logged at all: never started; it checks and runs as usual.
+//
+// Lookup counts (node_table.h) are tied to the request the same way:
+// CountOnce records in the request's slot that it counted its entries,
+// so a resent request whose first run counted them (and died before the
+// reply) does not count them again. A server killed between the count and
+// that record leaves the count one too high, never too low.
 
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 
+#include "fuse/node_table.h"
 #include "fuse/shared_state.h"
 #include "util/status.h"
 
@@ -40,20 +53,35 @@ class RequestLog {
     Outcome outcome;
   };
 
-  // What is logged about request `unique`, if anything.
-  std::optional<Entry> Find(uint64_t unique) const;
-  // Logs request `unique` as in progress; returns its slot.
-  size_t Begin(uint64_t unique);
-  // Logs the outcome of the request in `slot`.
+  // The slot that holds request `unique`, if any.
+  std::optional<size_t> SlotOf(uint64_t unique) const;
+  // What slot `slot` says. REQUIRES: it holds a request.
+  Entry Read(size_t slot) const;
+  // Logs request `unique` as in progress, in `reuse` or else a new slot;
+  // returns the slot.
+  size_t Begin(uint64_t unique, std::optional<size_t> reuse = std::nullopt);
+  // Logs the outcome of request `unique` in `slot`.
   void Finish(size_t slot, uint64_t unique, const Outcome& outcome);
+  // Whether request `unique` in `slot` counted entries with `digest`.
+  bool Counted(size_t slot, uint64_t unique, uint32_t digest) const;
+  // Records that request `unique` in `slot` counted entries with `digest`.
+  void MarkCounted(size_t slot, uint64_t unique, uint32_t digest);
 
  private:
   SharedState& state_;
 };
 
-// Runs the current request's change once (see above). `run` gets whether
-// an earlier run was cut short. `log` may be null (no shared state).
-Outcome RunOnce(RequestLog* log,
+// Runs the current request's change once (see above). `precondition` is
+// checked on a request that has no slot in the log; its failure is the
+// outcome. `run` gets whether an earlier run was cut short. `log` may be
+// null (no shared state).
+Outcome RunOnce(RequestLog* log, const std::function<Status()>& precondition,
                 const std::function<Outcome(bool interrupted)>& run);
+
+// Adds one lookup of each of `nodeids` (the entries the current request is
+// about to hand the kernel) to `nodes`, unless a run of this request before
+// a restart already counted the same nodeids. `log` may be null.
+void CountOnce(RequestLog* log, NodeTable& nodes,
+               std::span<const uint64_t> nodeids);
 
 }  // namespace ext4fh

@@ -30,7 +30,7 @@ struct stat Server::StatFor(const Attr& a) const {
   return st;
 }
 
-fuse_entry_param Server::CountedEntry(const Attr& attr) {
+fuse_entry_param Server::EntryFor(const Attr& attr) const {
   NodeId id = NodeIdFor(attr);
   fuse_entry_param e{};
   e.ino = EncodeNodeId(id);
@@ -38,8 +38,18 @@ fuse_entry_param Server::CountedEntry(const Attr& attr) {
   e.attr = StatFor(attr);
   e.attr_timeout = config_.attr_timeout;
   e.entry_timeout = config_.entry_timeout;
-  nodes_.Add(e.ino, 1);
+  return e;
+}
+
+void Server::CountEntries(std::span<const uint64_t> nodeids) {
+  CountOnce(log_, nodes_, nodeids);
   PublishCachedInodes();
+}
+
+fuse_entry_param Server::CountedEntry(const Attr& attr) {
+  fuse_entry_param e = EntryFor(attr);
+  uint64_t nodeid = e.ino;
+  CountEntries({&nodeid, 1});
   return e;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -63,8 +64,13 @@ class Server {
   Image& image() { return image_; }
   NodeTable& nodes() { return nodes_; }
 
-  // The kernel entry for an inode, counted in the node table: call it only
-  // right before the reply that hands the entry to the kernel.
+  // The kernel entry for an inode, uncounted.
+  fuse_entry_param EntryFor(const Attr& attr) const;
+  // Counts one lookup of each of `nodeids` in the node table, once per
+  // request even when it is resent (request_log.h CountOnce): call it only
+  // right before the reply that hands the entries to the kernel.
+  void CountEntries(std::span<const uint64_t> nodeids);
+  // EntryFor(attr), counted as by CountEntries.
   fuse_entry_param CountedEntry(const Attr& attr);
   // A negative entry (ino 0), cached by the kernel for entry_timeout.
   fuse_entry_param NegativeEntry() const;

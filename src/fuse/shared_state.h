@@ -32,11 +32,12 @@ struct StateCounters {
   std::atomic<uint64_t> cached_inodes;  // nodeids the kernel holds now
 };
 
-// One non-idempotent request's outcome (request_log.h).
+// One request's slot in the request log (request_log.h): the outcome of a
+// non-idempotent request, and the entries it handed the kernel.
 struct LoggedRequest {
   std::atomic<uint64_t> unique;  // 0: empty; written last
   int32_t err;
-  uint32_t pad;
+  std::atomic<uint32_t> counted;  // 0: no entries counted; else their digest
   uint64_t nodeid;
 };
 inline constexpr size_t kRequestLogSize = 1024;

@@ -7,6 +7,16 @@
 // as an external `kill -9` would at that instruction. The keeper passes the
 // variable to the first server only, so the restarted one runs normally.
 // Without the variable CrashPoint costs one branch.
+//
+// The points:
+//   after-read            a request was read, before it is handled
+//   before-write-reply    a WRITE's data is on the image, before its reply
+//   mid-rename            a RENAME linked the new name, before it removes
+//                         the old one
+//   before-logged-change  a non-idempotent request is logged in progress
+//                         (fuse/request_log.h), before it changes the image
+//   before-logged-reply   such a request's outcome is on the image and in
+//                         the log and its entry counted, before its reply
 
 namespace ext4fh {
 

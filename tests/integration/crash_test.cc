@@ -565,5 +565,109 @@ TEST_F(CrashTest, HookThatSaysStopAfterACrashUnmounts) {
   EXPECT_THAT(KeeperLog(), HasSubstr("an fsck hook said stop"));
 }
 
+// --- (f) cached dentries after a restart -------------------------------------
+
+// With entry_timeout=60 the kernel keeps the dentry of "name" while the
+// server is down and a hook changes the image behind it. Only
+// FUSE_NOTIFY_INC_EPOCH, which the restarted server sends, makes the next
+// path walk look the name up again instead of using the stale dentry.
+class EpochCrashTest : public CrashTest,
+                       public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(EpochCrashTest, PathWalkAfterRestartSeesTheRepairedImage) {
+  bool replace = std::string(GetParam()) == "replace";
+  std::string new_data = dir_.Join("new-data");
+  std::ofstream(new_data) << "the new file";
+  std::string hooks = MakeHooks({{"50-change",
+      "set -e\n"
+      "debugfs -w -R 'rm name' \"$EXT4FH_IMAGE\"\n" +
+      (replace ? "debugfs -w -R 'write " + new_data + " name' \"$EXT4FH_IMAGE\"\n"
+               : std::string()) +
+      "e2fsck -fy \"$EXT4FH_IMAGE\" || [ $? -le 1 ]\n"}});
+  Mount({"-o", "entry_timeout=60,attr_timeout=60," +
+                   std::string(replace ? "" : "default_permissions,") +
+                   "fsck_hooks=" + hooks});
+  std::ofstream(Path("name")) << "the old file";
+  struct stat old {};
+  ASSERT_EQ(stat(Path("name").c_str(), &old), 0);
+  ASSERT_EQ(ReadAll(Path("name")), "the old file");
+  ASSERT_NO_FATAL_FAILURE(CrashAndWait());
+  struct stat now {};
+  if (replace) {
+    ASSERT_EQ(stat(Path("name").c_str(), &now), 0) << strerror(errno);
+    EXPECT_EQ(ReadAll(Path("name")), "the new file");
+    EXPECT_EQ(now.st_size, 12);
+  } else {
+    EXPECT_EQ(stat(Path("name").c_str(), &now), -1);
+    EXPECT_EQ(errno, ENOENT);
+  }
+  UnmountAndCheck();
+}
+
+INSTANTIATE_TEST_SUITE_P(Changes, EpochCrashTest,
+                         ::testing::Values("replace", "remove"),
+                         [](const auto& info) {
+                           return std::string(info.param);
+                         });
+
+// --- (g) the fsck hooks ------------------------------------------------------
+
+// An image marked not clean, with an inode that lost its only name (an
+// unattached inode, which e2fsck -p refuses to fix): the shipped hook must
+// escalate to e2fsck -fy, and the mount goes on with the file in
+// lost+found.
+TEST_F(CrashTest, ShippedHookEscalatesWhenPreenRefuses) {
+  std::string data = dir_.Join("data");
+  std::ofstream(data) << "unattached";
+  for (const std::string& request : std::vector<std::string>{
+           "write " + data + " victim", "unlink victim", "ssv state 0"}) {
+    testutil::CommandResult r =
+        testutil::Run({"debugfs", "-w", "-R", request, image_}, 60);
+    ASSERT_EQ(r.exit_code, 0) << request << ": " << r.err;
+  }
+  std::string copy = dir_.Join("copy.img");
+  ASSERT_EQ(testutil::Run({"cp", image_, copy}).exit_code, 0);
+  ASSERT_EQ(testutil::Run({"e2fsck", "-p", copy}, 60).exit_code & 4, 4)
+      << "preen should refuse this image";
+  std::string env_file = dir_.Join("env");
+  std::string hooks = MakeHooks(
+      {{"50-env", "env | grep ^EXT4FH_ | sort > " + env_file}});
+  Mount({"-o", "fsck_hooks=" + hooks});
+  EXPECT_THAT(KeeperLog(), HasSubstr("e2fsck -p left errors (status 4)"));
+  std::string env = ReadAll(env_file);
+  EXPECT_THAT(env, HasSubstr("EXT4FH_REASON=unclean\n"));
+  EXPECT_THAT(env, HasSubstr("EXT4FH_IMAGE_STATE=clean\n"));
+  EXPECT_THAT(env, Not(HasSubstr("EXT4FH_SIGNAL")));
+  EXPECT_THAT(env, Not(HasSubstr("EXT4FH_EXIT_STATUS")));
+  EXPECT_EQ(ReadAll(Path("lost+found/#12")), "unattached");
+  UnmountAndCheck();
+}
+
+// User hooks run in name order after the shipped one, and each gets the
+// image state as it is just before it runs: a hook that marks the image
+// not clean is seen by the next one as "not-clean".
+TEST_F(CrashTest, UserHooksRunInNameOrderWithTheCurrentImageState) {
+  std::string order = dir_.Join("order");
+  auto record = [&](const std::string& name) {
+    return "echo \"" + name + " $EXT4FH_IMAGE_STATE $EXT4FH_REASON " +
+           "${EXT4FH_SIGNAL:-none} ${EXT4FH_EXIT_STATUS:-none}\" >> " + order;
+  };
+  std::string hooks = MakeHooks(
+      {{"30-b", record("30-b") + "\ndebugfs -w -R 'ssv state 0' "
+                                 "\"$EXT4FH_IMAGE\" 2>/dev/null"},
+       {"20-a", record("20-a")},
+       {"40-c", record("40-c") + "\ne2fsck -fy \"$EXT4FH_IMAGE\" >/dev/null; "
+                                 "[ $? -le 1 ]"},
+       {"99-d", record("99-d")}});
+  Mount({"-o", "fsck_hooks=" + hooks});
+  ASSERT_NO_FATAL_FAILURE(CrashAndWait());
+  EXPECT_EQ(ReadAll(order),
+            "20-a clean crash 9 none\n"
+            "30-b clean crash 9 none\n"
+            "40-c not-clean crash 9 none\n"
+            "99-d clean crash 9 none\n");
+  UnmountAndCheck();
+}
+
 }  // namespace
 }  // namespace ext4fh
