@@ -84,16 +84,21 @@ void Walk(const std::string& root, const std::string& rel, bool with_content,
   if (dir == nullptr) {
     return;
   }
-  std::vector<std::string> names;
+  std::vector<dirent> entries;
   while (dirent* d = readdir(dir)) {
     std::string name = d->d_name;
     if (name != "." && name != "..") {
-      names.push_back(name);
+      entries.push_back(*d);
     }
   }
   closedir(dir);
-  for (const std::string& name : names) {
-    Walk(root, rel.empty() ? name : rel + "/" + name, with_content, tree);
+  for (const dirent& d : entries) {
+    std::string child = rel.empty() ? d.d_name : rel + "/" + d.d_name;
+    Walk(root, child, with_content, tree);
+    if (auto it = tree.find(child); it != tree.end()) {
+      it->second.d_ino = d.d_ino;
+      it->second.d_type = d.d_type;
+    }
   }
 }
 
@@ -117,6 +122,11 @@ void DiffEntry(std::ostringstream& out, const std::string& p,
   Field(out, p, "size", to_string(a.size), to_string(b.size));
   Field(out, p, "nlink", to_string(a.nlink), to_string(b.nlink));
   Field(out, p, "ino", to_string(a.ino), to_string(b.ino));
+  Field(out, p, "d_ino", to_string(a.d_ino), to_string(b.d_ino));
+  if (!p.empty()) {  // the root has no entry of its own
+    Field(out, p, "st_ino vs d_ino", to_string(b.ino), to_string(b.d_ino));
+  }
+  Field(out, p, "d_type", to_string(a.d_type), to_string(b.d_type));
   Field(out, p, "rdev", to_string(a.rdev), to_string(b.rdev));
   Field(out, p, "blocks", to_string(a.blocks), to_string(b.blocks));
   Field(out, p, "atime", Ts(a.atime), Ts(b.atime));

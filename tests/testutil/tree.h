@@ -19,6 +19,10 @@ struct TreeEntry {
   uint64_t size = 0;
   uint64_t nlink = 0;
   uint64_t ino = 0;
+  // What the parent's readdir said of the entry (0 for the root). NFS
+  // servers build handles from one inode number and check the other.
+  uint64_t d_ino = 0;
+  unsigned d_type = 0;
   uint64_t rdev = 0;
   uint64_t blocks = 0;
   timespec atime{}, mtime{}, ctime{};
@@ -32,7 +36,8 @@ struct TreeEntry {
 using Tree = std::map<std::string, TreeEntry>;
 
 // Walks everything under `root` with opendir/readdir and lstat, reading
-// every regular file's content when `with_content`.
+// every regular file's content when `with_content`. An entry whose d_ino
+// is not its st_ino is a difference DiffTrees reports.
 Tree WalkTree(const std::string& root, bool with_content = true);
 
 // A readable list of every difference between `a` and `b` ("" if none).
