@@ -1167,7 +1167,7 @@ std::string ParamName(const ::testing::TestParamInfo<RandomOpsParam>& info) {
 }
 
 // ext4 keeps its three original seeds; the other formats get two each,
-// which keeps the whole suite near 40 s.
+// which keeps the whole suite near 30 s.
 INSTANTIATE_TEST_SUITE_P(Ext4, RandomOpsTest,
                          ::testing::Combine(::testing::Values(size_t{0}),
                                             ::testing::Values(11, 22, 33)),
