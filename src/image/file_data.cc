@@ -69,12 +69,46 @@ Result<BlockRun> MapExtents(ext2_filsys fs, ext2_ino_t ino,
   return RunFromExtent(e, lblk, max_count);
 }
 
-// Block-mapped files: one bmap per block, merged while contiguous.
+// How many blocks from the hole at `lblk` on lie under the same missing
+// pointer of the block map: the kernel's ext4_ind_map_blocks reports such
+// a subtree's whole range at once, so that lseek and reads cross a large
+// hole without mapping it block by block.
+Result<uint64_t> IndirectHoleLength(ext2_filsys fs,
+                                    const ext2_inode_large& inode,
+                                    uint64_t lblk) {
+  const uint64_t per_block = fs->blocksize / sizeof(uint32_t);
+  if (lblk < EXT2_NDIR_BLOCKS) {
+    return uint64_t{1};
+  }
+  uint64_t rel = lblk - EXT2_NDIR_BLOCKS;
+  uint64_t span = per_block;  // blocks under the top pointer
+  int level = 0;              // 0: single, 1: double, 2: triple indirect
+  for (; level < 3 && rel >= span; ++level) {
+    rel -= span;
+    span *= per_block;
+  }
+  if (level == 3) {
+    return uint64_t{1};
+  }
+  uint32_t ptr = inode.i_block[EXT2_IND_BLOCK + level];
+  std::vector<uint32_t> table(per_block);
+  while (ptr != 0 && span > 1) {
+    RETURN_IF_EXT2_ERROR(io_channel_read_blk64(fs->io, ptr, 1, table.data()),
+                         "cannot read indirect block");
+    span /= per_block;
+    ptr = ext2fs_le32_to_cpu(table[rel / span]);
+    rel %= span;
+  }
+  return ptr == 0 ? span - rel : 1;
+}
+
+// Block-mapped files: one bmap per block, merged while contiguous; a hole
+// is skipped a missing indirect block at a time.
 Result<BlockRun> MapIndirect(ext2_filsys fs, ext2_ino_t ino,
                              ext2_inode_large& inode, uint64_t lblk,
                              uint64_t max_count) {
   BlockRun run{lblk, 0, 0, false};
-  for (uint64_t i = 0; i < max_count; ++i) {
+  for (uint64_t i = 0; i < max_count;) {
     blk64_t pblk = 0;
     RETURN_IF_EXT2_ERROR(
         ext2fs_bmap2(fs, ino, reinterpret_cast<ext2_inode*>(&inode), nullptr,
@@ -86,7 +120,12 @@ Result<BlockRun> MapIndirect(ext2_filsys fs, ext2_ino_t ino,
                (pblk != 0 && pblk != run.pblk + i)) {
       break;
     }
-    run.count = i + 1;
+    uint64_t step = 1;
+    if (pblk == 0) {
+      ASSIGN_OR_RETURN(step, IndirectHoleLength(fs, inode, lblk + i));
+    }
+    i = std::min(i + step, max_count);
+    run.count = i;
   }
   return run;
 }
