@@ -307,9 +307,16 @@ TEST_P(ReplayExchangeTest, ResentExchangeSwapsOnce) {
     EXPECT_EQ(Links(to), 2u) << "the hard link's count";
   }
   if (c.from_data == nullptr) {
-    EXPECT_EQ(Ino(to + "/.."), Ino(Path("b"))) << "'..' of the moved directory";
+    EXPECT_EQ(Ino(to + "/.."), Ino(Path(std::string(1, c.to[0]))))
+        << "'..' of the directory now at " << c.to;
     a_parent--;
     b_parent++;
+  }
+  if (c.to_data == nullptr) {
+    EXPECT_EQ(Ino(from + "/.."), Ino(Path(std::string(1, c.from[0]))))
+        << "'..' of the directory now at " << c.from;
+    a_parent++;
+    b_parent--;
   }
   EXPECT_EQ(Links(Path("a")), a_parent);
   EXPECT_EQ(Links(Path("b")), b_parent);
@@ -326,7 +333,10 @@ INSTANTIATE_TEST_SUITE_P(
         ExchangeCase{"OtherDirectoryHardLinked", "a/f", "b/g", "A", "B", true},
         ExchangeCase{"WithAnEmptyFile", "a/f", "b/g", "A", ""},
         ExchangeCase{"EmptyWithAFile", "a/f", "b/g", "", "B"},
-        ExchangeCase{"DirectoryWithAFile", "a/d", "b/g", nullptr, "B"}),
+        ExchangeCase{"DirectoryWithAFile", "a/d", "b/g", nullptr, "B"},
+        ExchangeCase{"FileWithADirectory", "a/f", "b/e", "A", nullptr},
+        ExchangeCase{"TwoDirectories", "a/d", "b/e", nullptr, nullptr},
+        ExchangeCase{"TwoDirectoriesInOne", "a/d", "a/e", nullptr, nullptr}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // Two empty files exchanged across directories: at "mid-rename" one of
