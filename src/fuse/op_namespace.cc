@@ -173,6 +173,20 @@ Status DoUnlink(fuse_req_t req, fuse_ino_t parent, const char* name,
       .status;
 }
 
+// What the image's Rename needs of the request log: whether an earlier run
+// was cut short, its exchange note, and a way to note one.
+RenameRun RenameRunFor(Server& server, bool interrupted) {
+  RenameRun run;
+  run.interrupted = interrupted;
+  if (std::optional<RequestLog::Note> note = CurrentNote(server.log())) {
+    run.note = ExchangeNote::Unpack(*note);
+  }
+  run.record = [log = server.log()](const ExchangeNote& note) {
+    NoteCurrent(log, note.Pack());
+  };
+  return run;
+}
+
 Status DoRename(fuse_req_t req, fuse_ino_t parent, const char* name,
                 fuse_ino_t newparent, const char* newname, unsigned flags) {
   Server& server = ServerOf(req);
@@ -193,7 +207,7 @@ Status DoRename(fuse_req_t req, fuse_ino_t parent, const char* name,
   };
   return RunOnce(server.log(), present, [&](bool interrupted) {
            Result<std::optional<Unlinked>> replaced = server.image().Rename(
-               from, name, to, newname, flags, interrupted);
+               from, name, to, newname, flags, RenameRunFor(server, interrupted));
            if (replaced.ok() && *replaced) {
              server.AfterUnlink(**replaced);
            }

@@ -66,6 +66,9 @@ size_t RequestLog::Begin(uint64_t unique, std::optional<size_t> reuse) {
   slot.err = kInProgress;
   slot.counted.store(0, std::memory_order_relaxed);
   slot.nodeid = 0;
+  if (!reuse) {
+    slot.note[0].store(0, std::memory_order_relaxed);
+  }
   slot.unique.store(unique, std::memory_order_release);
   return index;
 }
@@ -78,6 +81,29 @@ void RequestLog::Finish(size_t index, uint64_t unique, const Outcome& outcome) {
   slot.nodeid = outcome.nodeid;
   std::atomic_ref<int32_t>(slot.err).store(outcome.status.err(),
                                            std::memory_order_release);
+}
+
+std::optional<RequestLog::Note> RequestLog::ReadNote(size_t index,
+                                                     uint64_t unique) const {
+  const LoggedRequest& slot = state_.request_log()[index];
+  Note note{slot.note[0].load(std::memory_order_acquire),
+            slot.note[1].load(std::memory_order_relaxed),
+            slot.note[2].load(std::memory_order_relaxed)};
+  if (note[0] == 0 ||
+      slot.unique.load(std::memory_order_acquire) != unique) {
+    return std::nullopt;
+  }
+  return note;
+}
+
+void RequestLog::WriteNote(size_t index, uint64_t unique, const Note& note) {
+  LoggedRequest& slot = state_.request_log()[index];
+  if (slot.unique.load(std::memory_order_acquire) != unique) {
+    return;  // the ring wrapped around meanwhile
+  }
+  slot.note[1].store(note[1], std::memory_order_relaxed);
+  slot.note[2].store(note[2], std::memory_order_relaxed);
+  slot.note[0].store(note[0], std::memory_order_release);
 }
 
 bool RequestLog::Counted(size_t index, uint64_t unique, uint32_t digest) const {
@@ -120,6 +146,21 @@ Outcome RunOnce(RequestLog* log, const std::function<Status()>& precondition,
   Outcome outcome = run(interrupted);
   log->Finish(*request.log_slot, request.unique, outcome);
   return outcome;
+}
+
+std::optional<RequestLog::Note> CurrentNote(RequestLog* log) {
+  const RequestInfo& request = MutableCurrentRequest();
+  if (log == nullptr || !request.log_slot) {
+    return std::nullopt;
+  }
+  return log->ReadNote(*request.log_slot, request.unique);
+}
+
+void NoteCurrent(RequestLog* log, const RequestLog::Note& note) {
+  const RequestInfo& request = MutableCurrentRequest();
+  if (log != nullptr && request.log_slot) {
+    log->WriteNote(*request.log_slot, request.unique, note);
+  }
 }
 
 void CountOnce(RequestLog* log, NodeTable& nodes,

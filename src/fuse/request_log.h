@@ -21,6 +21,10 @@
 //     the parent directory's (or, for xattrs, the inode's) lock for the
 //     whole request: only the first run can have changed the name;
 //   - not logged at all: never started; it checks and runs as usual.
+// A request whose change takes more than one step and cannot be judged by
+// its postcondition alone (RENAME_EXCHANGE: the names it swaps look the
+// same before and after) notes what it needs in its slot before its first
+// step (NoteCurrent), and an interrupted run reads it back (CurrentNote).
 //
 // Lookup counts (node_table.h) are tied to the request the same way:
 // CountOnce records in the request's slot that it counted its entries,
@@ -28,6 +32,7 @@
 // reply) does not count them again. A server killed between the count and
 // that record leaves the count one too high, never too low.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -62,6 +67,14 @@ class RequestLog {
   size_t Begin(uint64_t unique, std::optional<size_t> reuse = std::nullopt);
   // Logs the outcome of request `unique` in `slot`.
   void Finish(size_t slot, uint64_t unique, const Outcome& outcome);
+  // What a request notes before it changes the image, for a run after a
+  // crash (a RENAME_EXCHANGE: image/types.h ExchangeNote). Never all 0.
+  using Note = std::array<uint64_t, 3>;
+  // The note request `unique` left in `slot`, if any. A Begin() that reuses
+  // the slot keeps it.
+  std::optional<Note> ReadNote(size_t slot, uint64_t unique) const;
+  // Notes `note` for request `unique` in `slot`. REQUIRES: note[0] != 0.
+  void WriteNote(size_t slot, uint64_t unique, const Note& note);
   // Whether request `unique` in `slot` counted entries with `digest`.
   bool Counted(size_t slot, uint64_t unique, uint32_t digest) const;
   // Records that request `unique` in `slot` counted entries with `digest`.
@@ -77,6 +90,12 @@ class RequestLog {
 // null (no shared state).
 Outcome RunOnce(RequestLog* log, const std::function<Status()>& precondition,
                 const std::function<Outcome(bool interrupted)>& run);
+
+// The note an earlier run of the current request left, if any; and noting
+// one for the current request, in the slot RunOnce gave it. `log` may be
+// null (no notes).
+std::optional<RequestLog::Note> CurrentNote(RequestLog* log);
+void NoteCurrent(RequestLog* log, const RequestLog::Note& note);
 
 // Adds one lookup of each of `nodeids` (the entries the current request is
 // about to hand the kernel) to `nodes`, unless a run of this request before

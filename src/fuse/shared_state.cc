@@ -9,8 +9,8 @@ namespace ext4fh {
 
 namespace {
 constexpr uint64_t kMagic = 0x5453484634545845ULL;  // "EXT4FHST"
-constexpr uint32_t kVersion = 3;
-constexpr size_t kHeaderBytes = 32768;
+constexpr uint32_t kVersion = 4;
+constexpr size_t kHeaderBytes = 65536;
 }  // namespace
 
 struct SharedState::Header {

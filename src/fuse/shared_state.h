@@ -39,6 +39,9 @@ struct LoggedRequest {
   int32_t err;
   std::atomic<uint32_t> counted;  // 0: no entries counted; else their digest
   uint64_t nodeid;
+  // What the request noted before it changed the image (RequestLog::Note);
+  // note[0] == 0: nothing. note[0] is written last.
+  std::atomic<uint64_t> note[3];
 };
 inline constexpr size_t kRequestLogSize = 1024;
 

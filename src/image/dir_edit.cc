@@ -55,6 +55,49 @@ Status RemoveEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name) {
   return OkStatus();
 }
 
+namespace {
+
+struct SetEntriesState {
+  std::span<const EntryTarget> targets;
+  size_t done = 0;
+  bool filetype = false;
+};
+
+int SetMatchingEntry(ext2_dir_entry* dirent, int /*offset*/, int /*blocksize*/,
+                     char* /*buf*/, void* priv) {
+  auto* state = static_cast<SetEntriesState*>(priv);
+  std::string_view name(dirent->name, ext2fs_dirent_name_len(dirent));
+  for (const EntryTarget& t : state->targets) {
+    if (dirent->inode != 0 && name == t.name) {
+      dirent->inode = t.ino;
+      if (state->filetype) {
+        ext2fs_dirent_set_file_type(dirent, FileTypeOf(t.mode));
+      }
+      bool all = ++state->done == state->targets.size();
+      return DIRENT_CHANGED | (all ? DIRENT_ABORT : 0);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+// ext2fs_dir_iterate writes a block once, after the callback saw all of
+// its entries (ext2fs_process_dir_block), so entries in one block change
+// together.
+Status SetEntries(ext2_filsys fs, ext2_ino_t dir,
+                  std::span<const EntryTarget> targets) {
+  SetEntriesState state{targets, 0,
+                        ext2fs_has_feature_filetype(fs->super) != 0};
+  RETURN_IF_EXT2_ERROR(
+      ext2fs_dir_iterate(fs, dir, 0, nullptr, SetMatchingEntry, &state),
+      "cannot rewrite directory entry");
+  if (state.done != targets.size()) {
+    return Status::Error(ENOENT, "entry to rewrite is missing");
+  }
+  return OkStatus();
+}
+
 Status SetDotDot(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t parent) {
   ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs, dir));
   if (HasInlineData(inode)) {
@@ -96,13 +139,18 @@ Status TouchDir(ext2_filsys fs, ext2_ino_t dir, const timespec& now,
                 int link_delta) {
   ASSIGN_OR_RETURN(ext2_inode_large inode, ReadInode(fs, dir));
   SetTimes(inode, kMtime | kCtime, now);
-  if (link_delta > 0 && inode.i_links_count != 1) {
-    uint32_t links = inode.i_links_count + link_delta;
-    inode.i_links_count = links > kLinkMax ? 1 : links;
-  } else if (link_delta < 0 && inode.i_links_count > 2) {
-    inode.i_links_count += link_delta;
-  }
+  inode.i_links_count = DirLinksAfter(inode.i_links_count, link_delta);
   return WriteInode(fs, dir, inode);
+}
+
+uint32_t DirLinksAfter(uint32_t links, int delta) {
+  if (delta > 0 && links != 1) {
+    return links + delta > kLinkMax ? 1 : links + delta;
+  }
+  if (delta < 0 && links > 2) {
+    return links + delta;
+  }
+  return links;
 }
 
 }  // namespace ext4fh

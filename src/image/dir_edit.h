@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,20 @@ Status AddEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name,
 // Removes the entry `name` from `dir`.
 Status RemoveEntry(ext2_filsys fs, ext2_ino_t dir, std::string_view name);
 
+// One entry for SetEntries: `name` is to lead to `ino`, of `mode`.
+struct EntryTarget {
+  std::string_view name;
+  ext2_ino_t ino;
+  mode_t mode;
+};
+
+// Rewrites the entries of `targets` in `dir` in place (inode number and
+// file type, like the kernel's ext4_setent), in one pass: entries in one
+// block reach the image in one block write. ENOENT when a name is missing
+// (the others are still rewritten).
+Status SetEntries(ext2_filsys fs, ext2_ino_t dir,
+                  std::span<const EntryTarget> targets);
+
 // Points the ".." entry of directory `dir` at `parent`.
 Status SetDotDot(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t parent);
 
@@ -40,6 +55,10 @@ Result<bool> IsEmptyDir(ext2_filsys fs, ext2_ino_t dir,
 // stay at 1 (dir_nlink).
 Status TouchDir(ext2_filsys fs, ext2_ino_t dir, const timespec& now,
                 int link_delta = 0);
+
+// The link count of a directory that gains (`delta` > 0) or loses a
+// subdirectory, by the rules of TouchDir.
+uint32_t DirLinksAfter(uint32_t links, int delta);
 
 // The largest link count ext4 allows (EXT4_LINK_MAX).
 inline constexpr uint32_t kLinkMax = 65000;

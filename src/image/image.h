@@ -8,6 +8,7 @@
 // whose inode was freed or reused is answered with ESTALE and never touches
 // another file.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -119,14 +120,17 @@ class Image {
   Result<Unlinked> Unlink(const InodeClaim& dir, std::string_view name,
                           bool directory);
   // rename(2) with RENAME_NOREPLACE and RENAME_EXCHANGE. Returns the inode
-  // the destination named before, if one was replaced. `interrupted`: an
-  // earlier run of this very rename was cut short by a crash; finish it
-  // (the file may already be linked under both names, or only the new).
+  // the destination named before, if one was replaced. `run.interrupted`:
+  // an earlier run of this very rename was cut short by a crash; finish it
+  // (the file may already be linked under both names, or only the new). An
+  // exchange records its note through `run.record` before it changes the
+  // image, and finishes from `run.note` when resent; EIO when fsck has
+  // since cleared one of its inodes (image_exchange.cc).
   Result<std::optional<Unlinked>> Rename(const InodeClaim& from_dir,
                                          std::string_view from,
                                          const InodeClaim& to_dir,
                                          std::string_view to, unsigned flags,
-                                         bool interrupted = false);
+                                         const RenameRun& run = {});
   // Frees inode `ino` if it is an orphan of that generation: the kernel
   // has forgotten it.
   Status ReleaseIfOrphan(uint32_t ino, uint32_t generation);
@@ -226,6 +230,28 @@ class Image {
                            bool src_is_dir, bool dst_is_dir, unsigned flags);
   Status MoveDirectory(uint32_t dir, uint32_t from, uint32_t to,
                        const timespec& now);
+  // The two names of an exchange (image_exchange.cc).
+  struct ExchangeNames {
+    uint32_t from_dir;
+    std::string_view from;
+    uint32_t to_dir;
+    std::string_view to;
+  };
+  // The first run of an exchange of A (`a`) and B (`b`), noted in `note`.
+  Status Exchange(const ExchangeNames& x, const ExchangeNote& note,
+                  const ext2_inode_large& a, const ext2_inode_large& b,
+                  const RenameRun& run);
+  // Rewrites `to` to A and `from` to B; `from_first` across directories.
+  Status SwapEntries(const ExchangeNames& x, const ExchangeNote& note,
+                     std::array<mode_t, 2> modes, bool from_first);
+  // Sets "..", link counts and times as they are after the exchange.
+  Status SettleExchange(const ExchangeNames& x, const ExchangeNote& note,
+                        std::array<mode_t, 2> modes);
+  // Finishes an exchange from its note, whatever a crash and fsck left.
+  Status FinishExchange(const ExchangeNames& x, const ExchangeNote& note);
+  Status PutEntry(uint32_t dir, std::string_view name, uint32_t ino,
+                  mode_t mode);
+  Status DropFsckName(uint32_t ino, bool directory);
   Status FinishInterruptedRename(uint32_t from_dir, std::string_view from,
                                  uint32_t inode);
   Status ApplyAcls(uint32_t dir, uint32_t ino, mode_t* mode);

@@ -6,7 +6,8 @@
 // destination entry is removed just before the source is linked in its
 // place (and put back if that fails). A crash between steps leaves what
 // e2fsck repairs without data loss: at worst a link count one too high or
-// an unattached inode.
+// an unattached inode. RENAME_EXCHANGE rewrites entries in place instead
+// (image_exchange.cc).
 
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -335,7 +336,8 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
                                               std::string_view from,
                                               const InodeClaim& to_dir,
                                               std::string_view to,
-                                              unsigned flags, bool interrupted) {
+                                              unsigned flags,
+                                              const RenameRun& run) {
   std::lock_guard lock(mu_);
   using Out = std::optional<Unlinked>;
   auto rename = [&]() -> Result<Out> {
@@ -348,8 +350,13 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     ASSIGN_OR_RETURN(ext2_inode_large src_parent, ResolveDirForChange(from_dir));
     ASSIGN_OR_RETURN(ext2_inode_large dst_parent, ResolveDirForChange(to_dir));
     RETURN_IF_ERROR(CheckName(to));
+    ExchangeNames names{from_dir.ino(), from, to_dir.ino(), to};
+    if ((flags & RENAME_EXCHANGE) && run.interrupted && run.note) {
+      RETURN_IF_ERROR(FinishExchange(names, *run.note));
+      return Out();
+    }
     Result<uint32_t> src_found = FindEntry(from_dir.ino(), src_parent, from);
-    if (src_found.err() == ENOENT && interrupted) {
+    if (src_found.err() == ENOENT && run.interrupted) {
       return Out();  // the first run got as far as removing the old name
     }
     ASSIGN_OR_RETURN(uint32_t src, std::move(src_found));
@@ -365,7 +372,7 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
       return Status::Error(EEXIST);
     }
     if (src == dst) {
-      if (interrupted && !(from_dir.ino() == to_dir.ino() && from == to) &&
+      if (run.interrupted && !(from_dir.ino() == to_dir.ino() && from == to) &&
           !(flags & RENAME_EXCHANGE)) {
         RETURN_IF_ERROR(FinishInterruptedRename(from_dir.ino(), from, src));
       }
@@ -387,8 +394,16 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     bool dst_is_dir = dst != 0 && LINUX_S_ISDIR(dst_inode.i_mode);
     RETURN_IF_ERROR(CheckRenameTarget(to_dir.ino(), src, dst, src_is_dir,
                                       dst_is_dir, flags));
-    if ((flags & RENAME_EXCHANGE) && dst_is_dir) {
-      RETURN_IF_ERROR(CheckNotInside(fs(), dst, from_dir.ino()));
+    if (flags & RENAME_EXCHANGE) {
+      if (dst_is_dir) {
+        RETURN_IF_ERROR(CheckNotInside(fs(), dst, from_dir.ino()));
+      }
+      ExchangeNote note{{src, dst},
+                        {src_inode.i_generation, dst_inode.i_generation},
+                        {src_inode.i_links_count, dst_inode.i_links_count},
+                        {src_parent.i_links_count, dst_parent.i_links_count}};
+      RETURN_IF_ERROR(Exchange(names, note, src_inode, dst_inode, run));
+      return Out();
     }
     if (src_is_dir && dst == 0 && from_dir.ino() != to_dir.ino() &&
         !IsIndexed(dst_parent) && dst_parent.i_links_count >= kLinkMax) {
@@ -411,7 +426,7 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     // The replaced inode loses its link before the old name goes: a crash
     // in between then leaves an orphan that e2fsck frees, not an
     // unattached inode.
-    if (dst != 0 && !(flags & RENAME_EXCHANGE)) {
+    if (dst != 0) {
       if (dst_is_dir) {
         RETURN_IF_ERROR(TouchDir(fs(), to_dir.ino(), now, -1));
       }
@@ -420,17 +435,6 @@ Result<std::optional<Unlinked>> Image::Rename(const InodeClaim& from_dir,
     }
     CrashPoint("mid-rename");
     RETURN_IF_ERROR(RemoveEntry(fs(), from_dir.ino(), from));
-    if (flags & RENAME_EXCHANGE) {
-      RETURN_IF_ERROR(AddEntry(fs(), from_dir.ino(), from, dst,
-                               dst_inode.i_mode,
-                               AvailableBlocksForRoot(fs())));
-      if (dst_is_dir) {
-        RETURN_IF_ERROR(MoveDirectory(dst, to_dir.ino(), from_dir.ino(), now));
-      }
-      ASSIGN_OR_RETURN(dst_inode, ReadInode(fs(), dst));
-      SetTimes(dst_inode, kCtime, now);
-      RETURN_IF_ERROR(WriteInode(fs(), dst, dst_inode));
-    }
     if (src_is_dir) {
       RETURN_IF_ERROR(MoveDirectory(src, from_dir.ino(), to_dir.ino(), now));
     }

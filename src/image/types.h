@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <sys/stat.h>
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string>
@@ -103,6 +104,29 @@ struct Unlinked {
   uint32_t ino = 0;
   uint32_t generation = 0;
   uint32_t links = 0;  // 0: now an orphan, freed once the kernel forgets it
+};
+
+// What a RENAME_EXCHANGE of `from` (naming A) and `to` (naming B) records
+// before it changes the image, so that a run after a crash can finish it
+// from whatever state the crash and an fsck left (image_exchange.cc).
+struct ExchangeNote {
+  uint32_t ino[2] = {};         // A and B
+  uint32_t generation[2] = {};  // theirs
+  uint16_t links[2] = {};       // their link counts
+  uint16_t dir_links[2] = {};   // the link counts of from's and to's parents
+
+  // Three words for the request log; the first is never 0.
+  std::array<uint64_t, 3> Pack() const;
+  static ExchangeNote Unpack(const std::array<uint64_t, 3>& words);
+};
+
+// How a rename meets the request log (fuse/request_log.h).
+struct RenameRun {
+  bool interrupted = false;  // an earlier run of this rename was cut short
+  std::optional<ExchangeNote> note;  // what that run recorded, if anything
+  // Records the note of an exchange before it changes the image; may be
+  // empty (no request log).
+  std::function<void(const ExchangeNote&)> record;
 };
 
 // A setattr request; unset fields stay as they are.

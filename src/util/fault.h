@@ -12,7 +12,9 @@
 //   after-read            a request was read, before it is handled
 //   before-write-reply    a WRITE's data is on the image, before its reply
 //   mid-rename            a RENAME linked the new name, before it removes
-//                         the old one
+//                         the old one; a RENAME_EXCHANGE across
+//                         directories rewrote one entry, not the other; in
+//                         one directory, rewrote both, before the rest
 //   before-logged-change  a non-idempotent request is logged in progress
 //                         (fuse/request_log.h), before it changes the image
 //   before-logged-reply   such a request's outcome is on the image and in

@@ -231,5 +231,132 @@ TEST_F(ReplayCrashTest, ResentCreateCountsItsEntryOnce) {
   UnmountAndCheck();
 }
 
+// A RENAME_EXCHANGE killed at "mid-rename": across directories between
+// its two entry rewrites (one inode has two names, the other none, and the
+// shipped hook's e2fsck -fy links that one into lost+found or, if it is
+// an empty file, would clear it); in one directory after its one rewrite
+// (done on the image, not logged). The resent exchange ends with the names
+// swapped once, the inodes and their link counts as before, nothing left
+// in lost+found, and e2fsck finding nothing.
+struct ExchangeCase {
+  const char* name;
+  const char* from;
+  const char* to;
+  const char* from_data;  // nullptr: a directory
+  const char* to_data;
+  bool hard_link = false;  // `from` has a second name
+};
+
+class ReplayExchangeTest
+    : public ReplayCrashTest,
+      public ::testing::WithParamInterface<ExchangeCase> {
+ protected:
+  void Make(const std::string& path, const char* data) {
+    if (data == nullptr) {
+      ASSERT_EQ(mkdir(path.c_str(), 0755), 0);
+      std::ofstream(path + "/inside") << "inside";
+    } else {
+      std::ofstream(path) << data;
+    }
+  }
+
+  void ExpectHolds(const std::string& path, const char* data) {
+    if (data == nullptr) {
+      EXPECT_EQ(ReadAll(path + "/inside"), "inside");
+      EXPECT_EQ(Links(path), 2u);
+    } else {
+      EXPECT_EQ(ReadAll(path), data);
+    }
+  }
+
+  static ino_t Ino(const std::string& path) {
+    struct stat st {};
+    return lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  }
+};
+
+TEST_P(ReplayExchangeTest, ResentExchangeSwapsOnce) {
+  const ExchangeCase& c = GetParam();
+  std::string from = Path(c.from), to = Path(c.to);
+  ASSERT_NO_FATAL_FAILURE(MountArmed("mid-rename", [&] {
+    ASSERT_EQ(mkdir(Path("a").c_str(), 0755), 0);
+    ASSERT_EQ(mkdir(Path("b").c_str(), 0755), 0);
+    Make(from, c.from_data);
+    Make(to, c.to_data);
+    if (c.hard_link) {
+      ASSERT_EQ(link(from.c_str(), Path("a/hardlink").c_str()), 0);
+    }
+  }));
+  ino_t a = Ino(from), b = Ino(to);
+  nlink_t a_parent = Links(Path("a")), b_parent = Links(Path("b"));
+  ASSERT_EQ(renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(),
+                      RENAME_EXCHANGE),
+            0)
+      << strerror(errno);
+  ExpectOneCrashWithResend();
+  if (c.from[0] != c.to[0]) {
+    EXPECT_NE(KeeperLog().find("Connect to /lost+found? yes"),
+              std::string::npos)
+        << "e2fsck did not see an unattached inode\n" << KeeperLog();
+  }
+  EXPECT_EQ(Ino(from), b);
+  EXPECT_EQ(Ino(to), a);
+  ExpectHolds(from, c.to_data);
+  ExpectHolds(to, c.from_data);
+  if (c.hard_link) {
+    EXPECT_EQ(Links(to), 2u) << "the hard link's count";
+  }
+  if (c.from_data == nullptr) {
+    EXPECT_EQ(Ino(to + "/.."), Ino(Path(std::string(1, c.to[0]))))
+        << "'..' of the directory now at " << c.to;
+    a_parent--;
+    b_parent++;
+  }
+  if (c.to_data == nullptr) {
+    EXPECT_EQ(Ino(from + "/.."), Ino(Path(std::string(1, c.from[0]))))
+        << "'..' of the directory now at " << c.from;
+    a_parent++;
+    b_parent--;
+  }
+  EXPECT_EQ(Links(Path("a")), a_parent);
+  EXPECT_EQ(Links(Path("b")), b_parent);
+  EXPECT_FALSE(Exists(Path("lost+found/#" + std::to_string(a))));
+  EXPECT_FALSE(Exists(Path("lost+found/#" + std::to_string(b))));
+  UnmountAndCheck();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ReplayExchangeTest,
+    ::testing::Values(
+        ExchangeCase{"SameDirectory", "a/f", "a/g", "A", "B", true},
+        ExchangeCase{"OtherDirectory", "a/f", "b/g", "A", "B"},
+        ExchangeCase{"OtherDirectoryHardLinked", "a/f", "b/g", "A", "B", true},
+        ExchangeCase{"WithAnEmptyFile", "a/f", "b/g", "A", ""},
+        ExchangeCase{"EmptyWithAFile", "a/f", "b/g", "", "B"},
+        ExchangeCase{"DirectoryWithAFile", "a/d", "b/g", nullptr, "B"},
+        ExchangeCase{"FileWithADirectory", "a/f", "b/e", "A", nullptr},
+        ExchangeCase{"TwoDirectories", "a/d", "b/e", nullptr, nullptr},
+        ExchangeCase{"TwoDirectoriesInOne", "a/d", "a/e", nullptr, nullptr}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Two empty files exchanged across directories: at "mid-rename" one of
+// them has no name, and e2fsck clears it. The resent exchange cannot
+// bring it back and says so (EIO: the VFS would retry an ESTALE rename and
+// call it a success), and the image stays consistent.
+TEST_F(ReplayCrashTest, ExchangeOfClearedFileFails) {
+  ASSERT_NO_FATAL_FAILURE(MountArmed("mid-rename", [&] {
+    ASSERT_EQ(mkdir(Path("a").c_str(), 0755), 0);
+    ASSERT_EQ(mkdir(Path("b").c_str(), 0755), 0);
+    std::ofstream(Path("a/f"));
+    std::ofstream(Path("b/g"));
+  }));
+  EXPECT_EQ(renameat2(AT_FDCWD, Path("a/f").c_str(), AT_FDCWD,
+                      Path("b/g").c_str(), RENAME_EXCHANGE),
+            -1);
+  EXPECT_EQ(errno, EIO) << KeeperLog();
+  ExpectOneCrashWithResend();
+  UnmountAndCheck();
+}
+
 }  // namespace
 }  // namespace ext4fh

@@ -10,6 +10,7 @@
 
 #include "fuse/request_info.h"
 #include "fuse/shared_state.h"
+#include "image/types.h"
 
 namespace ext4fh {
 namespace {
@@ -77,6 +78,39 @@ TEST_F(RequestLogTest, RequestCutShortRunsAgainInterrupted) {
   Outcome third = Serve(true, OkStatus(), Outcome{});
   EXPECT_EQ(third.nodeid, 5u);
   EXPECT_EQ(runs_, 1);
+}
+
+// An exchange notes its inodes before its first change; the run resent
+// after a crash reads them back, and a new request in the slot does not.
+TEST_F(RequestLogTest, InterruptedRunReadsTheNoteOfTheFirst) {
+  ExchangeNote note{{12, 13}, {7, 8}, {1, 2}, {3, 65000}};
+  {
+    ScopedRequest scope(RequestInfo{kUnique, 0, false});
+    RunOnce(log_.get(), [] { return OkStatus(); }, [&](bool) {
+      EXPECT_FALSE(CurrentNote(log_.get()));
+      NoteCurrent(log_.get(), note.Pack());
+      return Outcome{Status::Error(EIO), 0};
+    });
+  }
+  size_t slot = *log_->SlotOf(kUnique);
+  log_->Begin(kUnique, slot);  // as if it died before its outcome
+  ScopedRequest scope(RequestInfo{kUnique, 0, true});
+  RunOnce(log_.get(), [] { return OkStatus(); }, [&](bool interrupted) {
+    EXPECT_TRUE(interrupted);
+    std::optional<RequestLog::Note> read = CurrentNote(log_.get());
+    EXPECT_TRUE(read);
+    ExchangeNote back = ExchangeNote::Unpack(read.value_or(RequestLog::Note{}));
+    EXPECT_EQ(back.Pack(), note.Pack());
+    EXPECT_EQ(back.ino[1], 13u);
+    EXPECT_EQ(back.dir_links[1], 65000u);
+    return Outcome{};
+  });
+  EXPECT_FALSE(log_->ReadNote(slot, kUnique + 1)) << "another request";
+  for (uint64_t u = kUnique + 1; u <= kUnique + kRequestLogSize; ++u) {
+    if (size_t s = log_->Begin(u); s == slot) {
+      EXPECT_FALSE(log_->ReadNote(s, u)) << "a new request in the slot";
+    }
+  }
 }
 
 TEST_F(RequestLogTest, FailedPreconditionIsNotLoggedAndIsCheckedAgain) {
