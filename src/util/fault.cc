@@ -14,6 +14,7 @@ namespace {
 struct FaultSpec {
   std::string point;
   long hit = 1;
+  int exit_status = -1;  // -1: SIGKILL
 };
 
 const FaultSpec* Spec() {
@@ -26,6 +27,10 @@ const FaultSpec* Spec() {
     const char* colon = std::strchr(env, ':');
     s->point = colon ? std::string(env, colon - env) : std::string(env);
     s->hit = colon ? std::atol(colon + 1) : 1;
+    const char* exit = std::strstr(env, ":exit=");
+    if (exit != nullptr) {
+      s->exit_status = std::atoi(exit + std::strlen(":exit="));
+    }
     return s;
   }();
   return spec;
@@ -39,10 +44,14 @@ void CrashPoint(const char* point) {
     return;
   }
   static std::atomic<long> hits{0};
-  if (++hits == spec->hit) {
-    kill(getpid(), SIGKILL);
-    pause();
+  if (++hits != spec->hit) {
+    return;
   }
+  if (spec->exit_status >= 0) {
+    _exit(spec->exit_status);
+  }
+  kill(getpid(), SIGKILL);
+  pause();
 }
 
 }  // namespace ext4fh

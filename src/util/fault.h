@@ -4,9 +4,11 @@
 //
 // EXT4FH_FAULT=NAME[:N] in a server's environment makes the N-th (default
 // first) call of CrashPoint(NAME) kill the process with SIGKILL, exactly
-// as an external `kill -9` would at that instruction. The keeper passes the
-// variable to the first server only, so the restarted one runs normally.
-// Without the variable CrashPoint costs one branch.
+// as an external `kill -9` would at that instruction;
+// EXT4FH_FAULT=NAME:N:exit=S makes it exit with status S there instead,
+// without any cleanup (_exit), as a server that gives up would. The keeper
+// passes the variable to the first server only, so the restarted one runs
+// normally. Without the variable CrashPoint costs one branch.
 //
 // The points:
 //   after-read            a request was read, before it is handled

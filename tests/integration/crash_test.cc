@@ -669,5 +669,23 @@ TEST_F(CrashTest, UserHooksRunInNameOrderWithTheCurrentImageState) {
   UnmountAndCheck();
 }
 
+// A server that exits with a status (here 1, "a fault") is restarted like
+// one that was killed; the hooks get the status instead of a signal.
+TEST_F(CrashTest, HooksGetTheExitStatusOfAServerThatExited) {
+  std::string seen = dir_.Join("seen");
+  std::string hooks = MakeHooks(
+      {{"50-record", "echo \"$EXT4FH_REASON ${EXT4FH_SIGNAL:-none} "
+                     "${EXT4FH_EXIT_STATUS:-none}\" >> " + seen}});
+  Mount({"-o", "fsck_hooks=" + hooks}, "after-read:3:exit=1");
+  for (const char* name : {"a", "b", "c", "d"}) {
+    ASSERT_EQ(mkdir(Path(name).c_str(), 0755), 0) << strerror(errno);
+  }
+  std::map<std::string, std::string> status = testutil::CtlStatus(mnt_);
+  EXPECT_EQ(status["restarts"], "1") << "the fault point was not reached";
+  EXPECT_EQ(status["last_exit"], "exit 1");
+  EXPECT_EQ(ReadAll(seen), "crash none 1\n");
+  UnmountAndCheck();
+}
+
 }  // namespace
 }  // namespace ext4fh
