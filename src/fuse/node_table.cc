@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "util/log.h"
+#include "util/mix.h"
 
 namespace ext4fh {
 namespace {
@@ -20,14 +21,6 @@ constexpr uint64_t kLog2Mask = 63;
 // Descriptor word: page-aligned region offset | log2(capacity).
 uint64_t MakeDescriptor(uint64_t offset, uint64_t capacity) {
   return offset | static_cast<uint64_t>(std::countr_zero(capacity));
-}
-
-uint64_t Mix(uint64_t x) {  // splitmix64 finalizer
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
 }
 
 }  // namespace
@@ -108,7 +101,7 @@ Status NodeTable::Rebuild(uint64_t min_capacity) {
 }
 
 size_t NodeTable::Home(uint64_t nodeid) const {
-  return Mix(nodeid) & (capacity_ - 1);
+  return Mix64(nodeid) & (capacity_ - 1);
 }
 
 NodeTable::Slot* NodeTable::Find(uint64_t nodeid) const {

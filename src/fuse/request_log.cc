@@ -4,25 +4,18 @@
 
 #include "fuse/request_info.h"
 #include "util/fault.h"
+#include "util/mix.h"
 
 namespace ext4fh {
 
 namespace {
 constexpr int32_t kInProgress = -1;
 
-uint64_t Mix(uint64_t x) {  // splitmix64 finalizer
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 // Never 0, which means "nothing counted".
 uint32_t Digest(std::span<const uint64_t> nodeids) {
   uint64_t d = nodeids.size();
   for (uint64_t id : nodeids) {
-    d = Mix(d ^ id);
+    d = Mix64(d ^ id);
   }
   return static_cast<uint32_t>(d) | 1;
 }

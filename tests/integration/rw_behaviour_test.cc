@@ -19,6 +19,7 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -130,6 +131,23 @@ class RwTest : public ::testing::Test {
     return KernelMount::Start(image, kmnt, false, error);
   }
   std::string KernelDir() const { return dir_.Join("k"); }
+  // What `fill` gives on a kernel mount of `kimage` (a copy of the image
+  // as it was before the test) after the file "keep" is written there as on
+  // the ext4fh side.
+  std::string FillOnKernel(
+      const std::string& kimage, const std::string& keep,
+      const std::function<std::string(const std::string&)>& fill) {
+    std::string error;
+    auto kernel = MountKernel(kimage, &error);
+    if (kernel == nullptr) {
+      ADD_FAILURE() << error;
+      return "";
+    }
+    EXPECT_TRUE(WriteFile(KernelDir() + "/keep", keep));
+    std::string out = fill(KernelDir());
+    EXPECT_TRUE(kernel->Unmount());
+    return out;
+  }
 
   testutil::TempDir dir_;
   std::string image_, mnt_;
@@ -282,8 +300,11 @@ TEST_F(RwTest, RunningOutOfSpaceFailsCleanlyAndDeletingFreesIt) {
   Mount({"-o", "allow_other"});
   std::string keep = Pattern(100000, 3);
   ASSERT_TRUE(WriteFile(M("keep"), keep));
-  ASSERT_EQ(chmod(mnt_.c_str(), 0777), 0);
-  std::string fuse = FillAsNobodyThenRoot(mnt_);
+  auto open_and_fill = [](const std::string& root) {
+    EXPECT_EQ(chmod(root.c_str(), 0777), 0);
+    return FillAsNobodyThenRoot(root);
+  };
+  std::string fuse = open_and_fill(mnt_);
   // Each fill stops with ENOSPC at every chunk size and leaves nothing
   // available to nobody (f_bavail 0): full to the last block it may use.
   EXPECT_THAT(fuse, MatchesRegex("nobody: fill( ENOSPC){5} fsync OK "
@@ -292,14 +313,8 @@ TEST_F(RwTest, RunningOutOfSpaceFailsCleanlyAndDeletingFreesIt) {
                                  "bfree=[0-9]+ bavail=0 .*"));
   EXPECT_EQ(ReadFile(M("keep")), keep) << "unrelated file untouched";
   if (testutil::KernelMountAvailable()) {
-    std::string error;
-    auto kernel = MountKernel(kimage, &error);
-    ASSERT_NE(kernel, nullptr) << error;
-    std::string kmnt = KernelDir();
-    ASSERT_TRUE(WriteFile(kmnt + "/keep", keep));
-    ASSERT_EQ(chmod(kmnt.c_str(), 0777), 0);
-    EXPECT_EQ(fuse, FillAsNobodyThenRoot(kmnt)) << "ext4fh, then the kernel";
-    EXPECT_TRUE(kernel->Unmount());
+    EXPECT_EQ(fuse, FillOnKernel(kimage, keep, open_and_fill))
+        << "ext4fh, then the kernel";
   }
   UnmountAndCheck();
   Mount();
@@ -350,12 +365,8 @@ TEST_F(RwTest, RunningOutOfInodesFailsCleanly) {
                                  "symlink ENOSPC mknod ENOSPC link OK ffree=0"));
   EXPECT_EQ(ReadFile(M("keep")), keep) << "unrelated file untouched";
   if (testutil::KernelMountAvailable()) {
-    std::string error;
-    auto kernel = MountKernel(kimage, &error);
-    ASSERT_NE(kernel, nullptr) << error;
-    ASSERT_TRUE(WriteFile(KernelDir() + "/keep", keep));
-    EXPECT_EQ(fuse, FillInodes(KernelDir())) << "ext4fh, then the kernel";
-    EXPECT_TRUE(kernel->Unmount());
+    EXPECT_EQ(fuse, FillOnKernel(kimage, keep, FillInodes))
+        << "ext4fh, then the kernel";
   }
   ASSERT_EQ(unlink(M("f0").c_str()), 0);
   ASSERT_EQ(unlink(M("l").c_str()), 0);  // f0's other link
